@@ -1,0 +1,36 @@
+import express, { type Express } from 'express';
+import type { ApiDeps } from './deps.js';
+import { errorHandler, notFoundHandler } from './middleware/errors.js';
+import { requireSupportToken } from './middleware/supportAuth.js';
+import { traceRequests } from './middleware/trace.js';
+import { directoryRouter } from './routes/directory.js';
+import { healthRouter } from './routes/health.js';
+import { onboardingsRouter } from './routes/onboardings.js';
+
+export function createApp(deps: ApiDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(traceRequests(deps.logger));
+  app.use((req, res, next) => {
+    const stop = deps.metrics.httpDuration.startTimer();
+    res.on('finish', () => {
+      const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
+      deps.metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
+      stop({ method: req.method, route });
+    });
+    next();
+  });
+  app.use(healthRouter(deps));
+
+  const api = express.Router();
+  api.use(requireSupportToken(deps.config.supportApiToken));
+  api.use(express.json({ limit: '1mb' }));
+  api.use(directoryRouter(deps));
+  api.use(onboardingsRouter(deps));
+  app.use('/api', api);
+
+  app.use(notFoundHandler());
+  app.use(errorHandler());
+  return app;
+}

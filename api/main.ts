@@ -1,0 +1,40 @@
+import type { AddressInfo } from 'node:net';
+import { createDatabase } from '../db/client.js';
+import { systemClock } from '../lib/clock.js';
+import { ConfigError, loadConfig, requireSetting } from '../lib/config.js';
+import { createLogger } from '../lib/logger.js';
+import { createMetrics } from '../lib/metrics.js';
+import { lazyTemporal } from '../lib/temporal.js';
+import { createApp } from './app.js';
+
+async function main() {
+  const config = loadConfig();
+  const logger = createLogger(config, 'api');
+  const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL', 'for the API');
+  requireSetting(config.supportApiToken, 'SUPPORT_API_TOKEN', 'for the API (the support endpoints need it)');
+  const database = createDatabase(databaseUrl, { max: config.databasePoolSize, applicationName: 'sso-onboarding-api' });
+  const temporal = lazyTemporal(config.temporal);
+  const app = createApp({ config, database, temporal: temporal.get, logger, metrics: createMetrics(), clock: systemClock });
+
+  const server = app.listen(config.port, () => {
+    const { port } = server.address() as AddressInfo;
+    logger.info({ port, publicBaseUrl: config.publicBaseUrl }, 'api listening');
+  });
+  server.keepAliveTimeout = 65_000;
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'api stopping');
+    server.close(async () => {
+      await Promise.allSettled([database.close(), temporal.close()]);
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(0), 10_000).unref();
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});

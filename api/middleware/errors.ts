@@ -1,0 +1,60 @@
+import type { NextFunction, Request, Response } from 'express';
+import { z } from 'zod';
+import { AppError } from '../../lib/errors.js';
+
+function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function wantsHtml(req: Request): boolean {
+  if (req.path.startsWith('/api/')) return false;
+  return req.accepts(['json', 'html']) === 'html';
+}
+
+/** Turns whatever a route threw into the contract's error shape, or an HTML page for browsers. */
+function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof z.ZodError) {
+    const details = error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+    return new AppError('invalid_request', 400, details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join('; '), details);
+  }
+  const status = (error as { status?: unknown; type?: unknown })?.status;
+  const type = (error as { type?: unknown })?.type;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    // body-parser's errors: too large, malformed JSON, unsupported charset.
+    const code = type === 'entity.too.large' ? 'payload_too_large' : type === 'entity.parse.failed' ? 'malformed_body' : 'bad_request';
+    return new AppError(code, status, (error as Error).message);
+  }
+  return new AppError('internal_error', 500, 'internal error');
+}
+
+export function errorHandler() {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const appError = toAppError(error);
+    if (appError.httpStatus >= 500) req.log.error({ err: error }, 'request failed');
+    else req.log.info({ code: appError.code, status: appError.httpStatus }, appError.message);
+    if (res.headersSent) return;
+    res.status(appError.httpStatus);
+    if (wantsHtml(req)) {
+      res
+        .type('html')
+        .send(
+          `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Error</title></head><body><main><h1>${escapeHtml(appError.message)}</h1><p>Reason code: <code>${escapeHtml(appError.code)}</code></p><p>Trace ID: <code>${escapeHtml(req.traceId)}</code></p></main></body></html>`,
+        );
+      return;
+    }
+    res.json({
+      error: {
+        code: appError.code,
+        message: appError.message,
+        ...(appError.details === undefined ? {} : { details: appError.details }),
+        traceId: req.traceId,
+      },
+    });
+  };
+}
+
+export function notFoundHandler() {
+  return (req: Request, _res: Response, next: NextFunction) =>
+    next(new AppError('not_found', 404, `no route for ${req.method} ${req.path}`));
+}

@@ -1,0 +1,57 @@
+// Request schemas: the same objects validate input and (later) generate the OpenAPI document.
+import { z } from 'zod';
+import { parseIsoDurationMs } from '../lib/duration.js';
+
+const email = z
+  .string()
+  .trim()
+  .max(254, 'must be at most 254 characters')
+  .pipe(z.email({ error: 'must be an email address' }));
+const domain = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a domain name such as example.com');
+const accountSid = z.string().regex(/^AC[0-9a-f]{32}$/, 'must be an account SID (AC + 32 lowercase hex)');
+export const userSidSchema = z.string().regex(/^US[0-9a-f]{32}$/, 'must be a user SID (US + 32 lowercase hex)');
+
+export const createAccountBody = z.strictObject({ name: z.string().trim().min(1, 'must not be empty').max(200) });
+
+export const createUserBody = z.strictObject({
+  email,
+  password: z.string().min(8, 'must be at least 8 characters').max(1024).optional(),
+  accountSids: z.array(accountSid).max(1000).optional(),
+});
+
+export const setUserSsoBody = z.strictObject({
+  state: z.enum(['none', 'enabled', 'enforced']),
+  connectionId: z.string().min(1).max(100).optional(),
+  reason: z.string().max(1000).optional(),
+});
+
+const isoDuration = (name: string) =>
+  z
+    .string()
+    .refine((value) => parseIsoDurationMs(value) !== undefined, `${name} must be an ISO 8601 duration such as PT2S or P3D`)
+    .transform((value) => parseIsoDurationMs(value) as number)
+    .refine((ms) => ms >= 1000, `${name} must be at least one second`);
+
+export const onboardingOptionsSchema = z.strictObject({
+  reminderEvery: isoDuration('reminderEvery').prefault('P1D'),
+  approvalTimeout: isoDuration('approvalTimeout').prefault('P7D'),
+  notifyUsers: z.boolean().default(true),
+  batchSize: z.number().int().min(1).max(10_000).default(500),
+});
+
+export const createOnboardingBody = z.strictObject({
+  customerName: z.string().trim().min(1, 'must not be empty').max(200),
+  customerId: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be 1-100 letters, digits, dots, dashes or underscores')
+    .optional(),
+  adminEmail: email,
+  emailDomains: z.array(domain).min(1, 'must name at least one domain').max(100),
+  options: onboardingOptionsSchema.prefault({}),
+});
+
+export const cancelOnboardingBody = z.strictObject({ reason: z.string().trim().min(1, 'must say why').max(1000) });

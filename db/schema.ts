@@ -1,0 +1,281 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const tstz = (name: string) => timestamp(name, { withTimezone: true });
+
+export const ssoState = pgEnum('sso_state', ['none', 'enabled', 'enforced']);
+export const ssoBinding = pgEnum('sso_binding', ['redirect', 'post']);
+export const connectionStatus = pgEnum('connection_status', ['draft', 'active', 'disabled']);
+export const onboardingStage = pgEnum('onboarding_stage', [
+  'config_intake',
+  'sp_details_sent',
+  'pilot',
+  'migration_list',
+  'list_review',
+  'enabling',
+  'awaiting_go_ahead',
+  'enforcing',
+  'completed',
+  'cancelled',
+]);
+export const approvalStep = pgEnum('approval_step', ['pilot', 'migration_list', 'go_ahead']);
+export const migrationMethod = pgEnum('migration_method', ['domain', 'userSids', 'accountSids']);
+export const migrationListStatus = pgEnum('migration_list_status', ['building', 'ready', 'approved', 'rejected']);
+export const mailStatus = pgEnum('mail_status', ['pending', 'sent', 'logged', 'failed']);
+export const authMethod = pgEnum('auth_method', ['password', 'sso']);
+
+export const accounts = pgTable(
+  'accounts',
+  {
+    sid: text('sid').primaryKey(),
+    name: text('name').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [check('accounts_sid_format', sql`${t.sid} ~ '^AC[0-9a-f]{32}$'`)],
+);
+
+export const ssoConnections = pgTable(
+  'sso_connections',
+  {
+    id: text('id').primaryKey(),
+    onboardingId: text('onboarding_id'),
+    customerName: text('customer_name').notNull(),
+    idpEntityId: text('idp_entity_id').notNull(),
+    ssoUrl: text('sso_url').notNull(),
+    ssoBinding: ssoBinding('sso_binding').notNull(),
+    logoutRedirectUrl: text('logout_redirect_url'),
+    /** null: the NameID (format emailAddress) carries the email; otherwise the attribute's name. */
+    emailAttribute: text('email_attribute'),
+    emailDomains: text('email_domains').array().notNull().default(sql`'{}'::text[]`),
+    status: connectionStatus('status').notNull().default('draft'),
+    createdAt: createdAt(),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('sso_connections_onboarding_uq').on(t.onboardingId)],
+);
+
+export const connectionCertificates = pgTable(
+  'connection_certificates',
+  {
+    connectionId: text('connection_id')
+      .notNull()
+      .references(() => ssoConnections.id, { onDelete: 'cascade' }),
+    fingerprintSha256: text('fingerprint_sha256').notNull(),
+    pem: text('pem').notNull(),
+    notBefore: tstz('not_before').notNull(),
+    notAfter: tstz('not_after').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.connectionId, t.fingerprintSha256] })],
+);
+
+export const users = pgTable(
+  'users',
+  {
+    sid: text('sid').primaryKey(),
+    email: text('email').notNull(),
+    passwordHash: text('password_hash'),
+    ssoState: ssoState('sso_state').notNull().default('none'),
+    connectionId: text('connection_id').references(() => ssoConnections.id),
+    createdAt: createdAt(),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    check('users_sid_format', sql`${t.sid} ~ '^US[0-9a-f]{32}$'`),
+    // Emails match case-insensitively, so uniqueness must too.
+    uniqueIndex('users_email_lower_uq').on(sql`lower(${t.email})`),
+    // Building a migration list by domain scans this, not the table.
+    index('users_email_domain_idx').on(sql`lower(split_part(${t.email}, '@', 2))`),
+    check('users_sso_needs_connection', sql`${t.ssoState} = 'none' OR ${t.connectionId} IS NOT NULL`),
+  ],
+);
+
+export const memberships = pgTable(
+  'memberships',
+  {
+    accountSid: text('account_sid')
+      .notNull()
+      .references(() => accounts.sid, { onDelete: 'cascade' }),
+    userSid: text('user_sid')
+      .notNull()
+      .references(() => users.sid, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.accountSid, t.userSid] }), index('memberships_user_idx').on(t.userSid)],
+);
+
+/** AuthnRequest IDs we issued, so any API instance can finish a login another one started. */
+export const samlRequests = pgTable(
+  'saml_requests',
+  {
+    id: text('id').primaryKey(),
+    connectionId: text('connection_id').notNull(),
+    createdAt: createdAt(),
+    expiresAt: tstz('expires_at').notNull(),
+  },
+  (t) => [index('saml_requests_expires_idx').on(t.expiresAt)],
+);
+
+/** Each assertion ID is accepted once per connection: the primary key makes replay refusal atomic. */
+export const consumedAssertions = pgTable(
+  'consumed_assertions',
+  {
+    connectionId: text('connection_id').notNull(),
+    assertionId: text('assertion_id').notNull(),
+    consumedAt: createdAt(),
+    expiresAt: tstz('expires_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.connectionId, t.assertionId] }), index('consumed_assertions_expires_idx').on(t.expiresAt)],
+);
+
+export const sessions = pgTable(
+  'sessions',
+  {
+    /** SHA-256 of the cookie value; the cookie itself is never stored. */
+    tokenHash: text('token_hash').primaryKey(),
+    userSid: text('user_sid')
+      .notNull()
+      .references(() => users.sid, { onDelete: 'cascade' }),
+    authMethod: authMethod('auth_method').notNull(),
+    connectionId: text('connection_id'),
+    createdAt: createdAt(),
+    expiresAt: tstz('expires_at').notNull(),
+    endedAt: tstz('ended_at'),
+  },
+  (t) => [index('sessions_user_idx').on(t.userSid)],
+);
+
+/** A listing projection of the onboarding workflows; the workflow is the source of truth for its progress. */
+export const onboardings = pgTable(
+  'onboardings',
+  {
+    id: text('id').primaryKey(),
+    workflowId: text('workflow_id').notNull(),
+    customerName: text('customer_name').notNull(),
+    adminEmail: text('admin_email').notNull(),
+    emailDomains: text('email_domains').array().notNull(),
+    stage: onboardingStage('stage').notNull().default('config_intake'),
+    options: jsonb('options').notNull(),
+    connectionId: text('connection_id').references(() => ssoConnections.id),
+    createdAt: createdAt(),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('onboardings_workflow_uq').on(t.workflowId), index('onboardings_stage_idx').on(t.stage)],
+);
+
+export const migrationLists = pgTable(
+  'migration_lists',
+  {
+    id: text('id').primaryKey(),
+    onboardingId: text('onboarding_id')
+      .notNull()
+      .references(() => onboardings.id),
+    version: integer('version').notNull(),
+    method: migrationMethod('method').notNull(),
+    params: jsonb('params').notNull(),
+    status: migrationListStatus('status').notNull().default('building'),
+    total: integer('total').notNull().default(0),
+    flagged: integer('flagged').notNull().default(0),
+    excluded: integer('excluded').notNull().default(0),
+    problems: jsonb('problems').notNull().default(sql`'[]'::jsonb`),
+    rejectionReason: text('rejection_reason'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('migration_lists_version_uq').on(t.onboardingId, t.version)],
+);
+
+export const migrationListEntries = pgTable(
+  'migration_list_entries',
+  {
+    listId: text('list_id')
+      .notNull()
+      .references(() => migrationLists.id, { onDelete: 'cascade' }),
+    userSid: text('user_sid')
+      .notNull()
+      .references(() => users.sid),
+    email: text('email').notNull(),
+    flags: text('flags').array().notNull().default(sql`'{}'::text[]`),
+    excluded: boolean('excluded').notNull().default(false),
+    enabledAt: tstz('enabled_at'),
+    enforcedAt: tstz('enforced_at'),
+  },
+  (t) => [primaryKey({ columns: [t.listId, t.userSid] })],
+);
+
+export const approvalTokens = pgTable(
+  'approval_tokens',
+  {
+    id: text('id').primaryKey(),
+    /** SHA-256 of the token in the link; the token itself is only ever in the mail. */
+    tokenHash: text('token_hash').notNull(),
+    onboardingId: text('onboarding_id')
+      .notNull()
+      .references(() => onboardings.id),
+    step: approvalStep('step').notNull(),
+    approverEmail: text('approver_email').notNull(),
+    /** The migration list version (or other subject) this approval is about; a newer one makes it stale. */
+    subjectVersion: integer('subject_version'),
+    expiresAt: tstz('expires_at').notNull(),
+    usedAt: tstz('used_at'),
+    decision: text('decision'),
+    supersededAt: tstz('superseded_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('approval_tokens_hash_uq').on(t.tokenHash), index('approval_tokens_onboarding_idx').on(t.onboardingId)],
+);
+
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: tstz('at').notNull().defaultNow(),
+    type: text('type').notNull(),
+    reasonCode: text('reason_code'),
+    traceId: text('trace_id'),
+    actor: text('actor'),
+    userSid: text('user_sid'),
+    connectionId: text('connection_id'),
+    onboardingId: text('onboarding_id'),
+    detail: jsonb('detail').notNull().default(sql`'{}'::jsonb`),
+  },
+  (t) => [
+    index('audit_events_onboarding_idx').on(t.onboardingId, t.at),
+    index('audit_events_user_idx').on(t.userSid, t.at),
+    index('audit_events_type_idx').on(t.type, t.at),
+  ],
+);
+
+/** Every mail is written here before it is sent, so a retry never sends it twice. */
+export const mailOutbox = pgTable(
+  'mail_outbox',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    idempotencyKey: text('idempotency_key').notNull(),
+    onboardingId: text('onboarding_id'),
+    kind: text('kind').notNull(),
+    recipient: text('recipient').notNull(),
+    subject: text('subject').notNull(),
+    textBody: text('text_body').notNull(),
+    htmlBody: text('html_body').notNull(),
+    status: mailStatus('status').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+    sentAt: tstz('sent_at'),
+  },
+  (t) => [uniqueIndex('mail_outbox_idempotency_uq').on(t.idempotencyKey)],
+);

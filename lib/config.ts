@@ -1,0 +1,134 @@
+import { z } from 'zod';
+
+const booleanString = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], {
+    error: 'must be true or false',
+  })
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const postgresUrl = z
+  .string()
+  .refine((value) => /^postgres(ql)?:\/\//.test(value), 'must be a postgres:// or postgresql:// URL')
+  .refine((value) => URL.canParse(value), 'must be a valid URL');
+
+const hostPort = z.string().regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/, 'must be host:port, e.g. localhost:7233');
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PORT: z.coerce
+    .number({ error: 'must be a port number' })
+    .int('must be a whole number')
+    .min(0, 'must be between 0 and 65535')
+    .max(65535, 'must be between 0 and 65535')
+    .default(3000),
+  PUBLIC_BASE_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' })
+    .transform((value) => value.replace(/\/+$/, ''))
+    .optional(),
+  DATABASE_URL: postgresUrl.optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  TEMPORAL_ADDRESS: hostPort.default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1, 'must not be empty').default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1, 'must not be empty').default('sso-onboarding'),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS: booleanString.optional(),
+  TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
+  TEMPORAL_UI_URL: z.url({ error: 'must be an absolute URL' }).optional(),
+  SUPPORT_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  SMTP_URL: z
+    .string()
+    .refine((value) => /^smtps?:\/\//.test(value) && URL.canParse(value), 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  MAIL_FROM: z.string().min(3).default('SSO onboarding <sso-onboarding@localhost>'),
+  ALLOW_PRIVATE_IDP_URLS: booleanString.default(false),
+  SAML_CLOCK_SKEW_MS: z.coerce
+    .number({ error: 'must be a number of milliseconds' })
+    .int('must be a whole number of milliseconds')
+    .min(0, 'must not be negative')
+    .max(600_000, 'must be at most 600000 (10 minutes)')
+    .default(60_000),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  nodeEnv: Env['NODE_ENV'];
+  logLevel: Env['LOG_LEVEL'];
+  port: number;
+  publicBaseUrl: string;
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  temporal: {
+    address: string;
+    namespace: string;
+    taskQueue: string;
+    apiKey: string | undefined;
+    tls: boolean;
+    tlsCertPath: string | undefined;
+    tlsKeyPath: string | undefined;
+    uiUrl: string | undefined;
+  };
+  supportApiToken: string | undefined;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  allowPrivateIdpUrls: boolean;
+  samlClockSkewMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(`Invalid configuration: ${problems.map((p) => `${p.variable} ${p.message}`).join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment once; every process calls this at start and passes the result down. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? '(environment)'), message: issue.message })),
+    );
+  }
+  const e = parsed.data;
+  const problems: { variable: string; message: string }[] = [];
+  if (e.TEMPORAL_TLS_CERT_PATH && !e.TEMPORAL_TLS_KEY_PATH) {
+    problems.push({ variable: 'TEMPORAL_TLS_KEY_PATH', message: 'is required when TEMPORAL_TLS_CERT_PATH is set' });
+  }
+  if (e.NODE_ENV === 'production' && e.ALLOW_PRIVATE_IDP_URLS) {
+    problems.push({ variable: 'ALLOW_PRIVATE_IDP_URLS', message: 'must not be true in production' });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    nodeEnv: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    port: e.PORT,
+    publicBaseUrl: e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      apiKey: e.TEMPORAL_API_KEY,
+      tls: e.TEMPORAL_TLS ?? Boolean(e.TEMPORAL_API_KEY || e.TEMPORAL_TLS_CERT_PATH),
+      tlsCertPath: e.TEMPORAL_TLS_CERT_PATH,
+      tlsKeyPath: e.TEMPORAL_TLS_KEY_PATH,
+      uiUrl: e.TEMPORAL_UI_URL,
+    },
+    supportApiToken: e.SUPPORT_API_TOKEN,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    allowPrivateIdpUrls: e.ALLOW_PRIVATE_IDP_URLS,
+    samlClockSkewMs: e.SAML_CLOCK_SKEW_MS,
+  };
+}
+
+/** For process entry points: a required setting that this process cannot run without. */
+export function requireSetting<T>(value: T | undefined, variable: string, why: string): T {
+  if (value === undefined) throw new ConfigError([{ variable, message: `is required ${why}` }]);
+  return value;
+}

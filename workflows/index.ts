@@ -1,0 +1,1 @@
+export { ssoOnboarding } from './ssoOnboarding.js';
