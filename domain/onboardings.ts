@@ -137,8 +137,11 @@ export function updateRefusal(error: unknown): AppError | undefined {
 
 export async function cancelOnboardingById(db: Db, client: Client, id: string, reason: string) {
   const row = await findOnboarding(db, id);
+  const handle = client.workflow.getHandle(row.workflowId);
+  const { status } = await handle.describe();
+  if (status.name !== 'RUNNING') throw new AppError('wrong_stage', 409, `onboarding is already ${row.stage}`);
   try {
-    const state = await client.workflow.getHandle(row.workflowId).executeUpdate(cancelOnboarding, { args: [{ reason, actor: 'support' }] });
+    const state = await handle.executeUpdate(cancelOnboarding, { args: [{ reason, actor: 'support' }] });
     return { id, stage: state.stage, cancelReason: state.cancelReason };
   } catch (error) {
     throw updateRefusal(error) ?? error;

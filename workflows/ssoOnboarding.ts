@@ -39,8 +39,10 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
   setHandler(getOnboardingState, () => state);
   setHandler(
     cancelOnboarding,
-    ({ reason }) => {
+    async ({ reason }) => {
       state.cancelReason = reason;
+      // Answer once the cancellation has taken effect, so the caller sees the final stage.
+      await condition(() => state.stage === 'cancelled');
       return state;
     },
     {

@@ -1,0 +1,47 @@
+import { inject } from 'vitest';
+import { createApp } from '../../api/app.js';
+import type { ApiDeps } from '../../api/deps.js';
+import { createDatabase, type Database } from '../../db/client.js';
+import type { Clock } from '../../lib/clock.js';
+import { type Config, loadConfig } from '../../lib/config.js';
+import { createLogger } from '../../lib/logger.js';
+import { createMetrics } from '../../lib/metrics.js';
+import { connectTemporal, lazyTemporal } from '../../lib/temporal.js';
+
+export const supportToken = 'test-support-token-0123456789';
+
+export function testConfig(overrides: NodeJS.ProcessEnv = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: inject('databaseUrl'),
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_TASK_QUEUE: `test-${Math.random().toString(36).slice(2, 10)}`,
+    SUPPORT_API_TOKEN: supportToken,
+    PUBLIC_BASE_URL: 'http://localhost:3000',
+    ...overrides,
+  });
+}
+
+export function testDatabase(): Database {
+  return createDatabase(inject('databaseUrl'), { max: 5, applicationName: 'sso-onboarding-test' });
+}
+
+export const fixedClock = (at: Date): Clock => ({ now: () => at });
+
+/** The same dependency graph the API process builds, on the run's real PostgreSQL and Temporal. */
+export function testApiDeps(config: Config, database: Database, overrides: Partial<ApiDeps> = {}) {
+  const temporal = lazyTemporal(config.temporal);
+  const deps: ApiDeps = {
+    config,
+    database,
+    temporal: temporal.get,
+    logger: createLogger(config, 'test'),
+    metrics: createMetrics(),
+    clock: { now: () => new Date() },
+    ...overrides,
+  };
+  return { deps, app: createApp(deps), closeTemporal: temporal.close };
+}
+
+export { connectTemporal };
