@@ -98,7 +98,10 @@ describe('accounts and users', () => {
     const reverted = await api('PUT', `/api/users/${user.sid}/sso`, { state: 'enabled', reason: 'break-glass' });
     expect(reverted.body).toMatchObject({ ssoState: 'enabled', connectionId });
 
-    const audit = await database.db.select().from(auditEvents).where(eq(auditEvents.userSid, user.sid as string));
+    const audit = await database.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.userSid, user.sid as string));
     expect(audit.map((a) => a.detail)).toEqual([
       { from: 'none', to: 'enforced', reason: 'pilot' },
       { from: 'enforced', to: 'enabled', reason: 'break-glass' },

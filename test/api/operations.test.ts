@@ -56,7 +56,10 @@ describe('readiness when a dependency is down', () => {
     try {
       const res = await fetch(`${s.url}/readyz`);
       expect(res.status).toBe(503);
-      const body = (await res.json()) as { status: string; checks: { database: { ok: boolean }; temporal: { ok: boolean; error: string } } };
+      const body = (await res.json()) as {
+        status: string;
+        checks: { database: { ok: boolean }; temporal: { ok: boolean; error: string } };
+      };
       expect(body.status).toBe('not_ready');
       expect(body.checks.database).toEqual({ ok: true });
       expect(body.checks.temporal.ok).toBe(false);

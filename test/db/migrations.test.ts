@@ -1,6 +1,5 @@
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase } from '../../db/client.js';
 import { startEmbeddedPostgres } from '../../db/embedded.js';
 import { migrateDatabase } from '../../db/migrate.js';
@@ -46,9 +45,9 @@ async function checkConstraints(url: string) {
     await expect(sql`insert into users (sid, email) values ('US123', 'x@example.com')`).rejects.toThrow(/users_sid_format/);
     await expect(sql`update users set sso_state = 'enabled' where sid = ${sid}`).rejects.toThrow(/users_sso_needs_connection/);
     await sql`insert into consumed_assertions (connection_id, assertion_id, expires_at) values ('c1', '_a1', now())`;
-    await expect(sql`insert into consumed_assertions (connection_id, assertion_id, expires_at) values ('c1', '_a1', now())`).rejects.toThrow(
-      /duplicate key/,
-    );
+    await expect(
+      sql`insert into consumed_assertions (connection_id, assertion_id, expires_at) values ('c1', '_a1', now())`,
+    ).rejects.toThrow(/duplicate key/);
   } finally {
     await database.close();
   }

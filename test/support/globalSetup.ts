@@ -8,8 +8,8 @@ import type { TestProject } from 'vitest/node';
 import { migrateDatabase } from '../../db/migrate.js';
 import { freePort } from '../../lib/ports.js';
 import { startTemporalDevServer } from '../../lib/temporal-dev-server.js';
-import { workflowsPath } from '../../worker/createWorker.js';
 import { ensureTemporalCli } from '../../scripts/temporal-cli.mjs';
+import { workflowsPath } from '../../worker/createWorker.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -33,7 +33,10 @@ export default async function setup(project: TestProject) {
   const temporal = await startTemporalDevServer({ cliPath: ensureTemporalCli(), port: await freePort() });
 
   const dir = mkdtempSync(join(tmpdir(), 'sso-test-'));
-  const bundle = await bundleWorkflowCode({ workflowsPath, logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } });
+  const bundle = await bundleWorkflowCode({
+    workflowsPath,
+    logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} },
+  });
   const workflowBundlePath = join(dir, 'workflows.js');
   writeFileSync(workflowBundlePath, bundle.code);
 
