@@ -5,7 +5,9 @@ import { requireSupportToken } from './middleware/supportAuth.js';
 import { traceRequests } from './middleware/trace.js';
 import { directoryRouter } from './routes/directory.js';
 import { healthRouter } from './routes/health.js';
+import { loginRouter } from './routes/login.js';
 import { onboardingsRouter } from './routes/onboardings.js';
+import { samlRouter } from './routes/saml.js';
 
 export function createApp(deps: ApiDeps): Express {
   const app = express();
@@ -22,6 +24,9 @@ export function createApp(deps: ApiDeps): Express {
     next();
   });
   app.use(healthRouter(deps));
+  app.use(samlRouter(deps));
+  // Before the support guard: /api/me is the signed-in user's, with a session cookie, not a support token.
+  app.use(loginRouter(deps));
 
   const api = express.Router();
   api.use(requireSupportToken(deps.config.supportApiToken));

@@ -279,3 +279,10 @@ export const mailOutbox = pgTable(
   },
   (t) => [uniqueIndex('mail_outbox_idempotency_uq').on(t.idempotencyKey)],
 );
+
+/** Failed password logins per key (an email or a client address) in the current window, shared by all API instances. */
+export const loginThrottle = pgTable('login_throttle', {
+  key: text('key').primaryKey(),
+  windowStart: tstz('window_start').notNull(),
+  failures: integer('failures').notNull().default(0),
+});

@@ -1,15 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 import { AppError } from '../../lib/errors.js';
-
-function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-function wantsHtml(req: Request): boolean {
-  if (req.path.startsWith('/api/')) return false;
-  return req.accepts(['json', 'html']) === 'html';
-}
+import { escapeHtml, prefersJson } from '../http.js';
 
 /** Turns whatever a route threw into the contract's error shape, or an HTML page for browsers. */
 function toAppError(error: unknown): AppError {
@@ -35,7 +27,7 @@ export function errorHandler() {
     else req.log.info({ code: appError.code, status: appError.httpStatus }, appError.message);
     if (res.headersSent) return;
     res.status(appError.httpStatus);
-    if (wantsHtml(req)) {
+    if (!prefersJson(req)) {
       res
         .type('html')
         .send(

@@ -1,0 +1,113 @@
+import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import { findConnection, findConnectionForEmail } from '../../domain/connections.js';
+import { recordLoginAttempt } from '../../domain/loginAudit.js';
+import { consumeSamlResponse } from '../../domain/saml/acs.js';
+import { maxSamlResponseLength } from '../../domain/saml/document.js';
+import { LoginRefused } from '../../domain/saml/refusal.js';
+import { serviceProviderFor } from '../../domain/saml/serviceProvider.js';
+import { AppError } from '../../lib/errors.js';
+import type { ApiDeps } from '../deps.js';
+import { localRedirectTarget, setSessionCookie } from '../http.js';
+
+const connectionIdPattern = /^conn_[0-9a-f]{24}$/;
+
+export function samlRouter(deps: ApiDeps): Router {
+  const { database, config } = deps;
+  const router = Router();
+  const spOptions = () => ({
+    db: database.db,
+    publicBaseUrl: config.publicBaseUrl,
+    clockSkewMs: config.samlClockSkewMs,
+    now: () => deps.clock.now(),
+  });
+
+  async function connectionOr404(id: string | undefined) {
+    const connection = id && connectionIdPattern.test(id) ? await findConnection(database.db, id) : undefined;
+    if (!connection) throw new AppError('unknown_connection', 404, 'no single sign-on connection with this ID');
+    return connection;
+  }
+
+  router.get('/saml/:connectionId/metadata', async (req, res) => {
+    const connection = await connectionOr404(req.params.connectionId);
+    const xml = serviceProviderFor(connection, spOptions()).generateServiceProviderMetadata(null, null);
+    res.type('application/samlmetadata+xml').send(xml);
+  });
+
+  async function startLogin(connectionId: string, relayState: unknown, res: Response) {
+    const connection = await connectionOr404(connectionId);
+    if (connection.status === 'disabled')
+      throw new AppError('connection_disabled', 403, 'single sign-on is switched off for this connection');
+    const sp = serviceProviderFor(connection, spOptions());
+    const relay = localRedirectTarget(relayState);
+    if (connection.ssoBinding === 'post') {
+      res.type('html').send(await sp.getAuthorizeFormAsync(relay, undefined, {}));
+    } else {
+      res.redirect(302, await sp.getAuthorizeUrlAsync(relay, undefined, {}));
+    }
+  }
+
+  router.get('/saml/:connectionId/login', async (req, res) => {
+    await startLogin(req.params.connectionId, req.query.RelayState, res);
+  });
+
+  router.get('/sso', async (req, res) => {
+    const email = typeof req.query.email === 'string' ? req.query.email.trim() : '';
+    if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 254) throw new AppError('invalid_email', 400, 'an email address is required');
+    const connection = await findConnectionForEmail(database.db, email);
+    if (!connection) throw new AppError('no_sso_for_domain', 404, `no single sign-on connection serves ${email.split('@')[1]}`);
+    await startLogin(connection.id, req.query.RelayState, res);
+  });
+
+  // The size limit sits in front of the body parser, so an oversized post is refused before it is read whole.
+  const acsBody = express.urlencoded({ extended: false, limit: maxSamlResponseLength + 8 * 1024, parameterLimit: 10 });
+  router.post(
+    '/saml/:connectionId/acs',
+    (req: Request, res: Response, next: NextFunction) => {
+      acsBody(req, res, (error?: unknown) => {
+        if (error)
+          return next(
+            new LoginRefused((error as { type?: string }).type === 'entity.too.large' ? 'response_too_large' : 'malformed_base64'),
+          );
+        next();
+      });
+    },
+    async (req, res) => {
+      const connectionId = String(req.params.connectionId);
+      const connection = connectionIdPattern.test(connectionId) ? await findConnection(database.db, connectionId) : undefined;
+      if (!connection) throw new LoginRefused('unknown_connection');
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const login = await consumeSamlResponse(spOptions(), connection, body);
+      await recordLoginAttempt(database.db, deps.metrics, {
+        method: 'sso',
+        reasonCode: 'ok',
+        traceId: req.traceId,
+        connectionId: connection.id,
+        userSid: login.userSid,
+        email: login.email,
+        ip: req.ip,
+        detail: login.assertionId,
+      });
+      deps.onSsoLogin?.({ userSid: login.userSid, connectionId: connection.id, at: deps.clock.now() });
+      setSessionCookie(res, login.sessionToken, login.sessionExpiresAt, config.publicBaseUrl.startsWith('https:'));
+      res.redirect(303, localRedirectTarget(body.RelayState));
+    },
+  );
+
+  // Refusals at the ACS are audited here, with the connection they were aimed at, then rendered by the error handler.
+  router.use('/saml/:connectionId/acs', async (error: unknown, req: Request, _res: Response, next: NextFunction) => {
+    if (!(error instanceof LoginRefused)) return next(error);
+    const param = String(req.params.connectionId ?? '');
+    const connectionId = connectionIdPattern.test(param) ? param : undefined;
+    await recordLoginAttempt(database.db, deps.metrics, {
+      method: 'sso',
+      reasonCode: error.code,
+      traceId: req.traceId,
+      connectionId,
+      ip: req.ip,
+      detail: error.detail,
+    }).catch((auditError: unknown) => req.log.error({ err: auditError }, 'could not record a login refusal'));
+    next(new AppError(error.code, error.httpStatus, error.message));
+  });
+
+  return router;
+}

@@ -1,0 +1,140 @@
+import { createHash, randomBytes, X509Certificate } from 'node:crypto';
+import { eq, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { connectionCertificates, ssoConnections } from '../db/schema.js';
+import { AppError, notFound } from '../lib/errors.js';
+
+export const emailAddressFormat = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
+
+export interface ConnectionInput {
+  onboardingId?: string;
+  customerName: string;
+  idpEntityId: string;
+  ssoUrl: string;
+  ssoBinding: 'redirect' | 'post';
+  logoutRedirectUrl?: string | null;
+  /** Absent: the NameID (format emailAddress) carries the email. */
+  emailAttribute?: string | null;
+  emailDomains: string[];
+  certificates: string[];
+  status?: 'draft' | 'active' | 'disabled';
+}
+
+export interface IdpCertificate {
+  pem: string;
+  fingerprintSha256: string;
+  notBefore: Date;
+  notAfter: Date;
+}
+
+export interface Connection {
+  id: string;
+  onboardingId: string | null;
+  customerName: string;
+  idpEntityId: string;
+  ssoUrl: string;
+  ssoBinding: 'redirect' | 'post';
+  logoutRedirectUrl: string | null;
+  emailAttribute: string | null;
+  emailDomains: string[];
+  status: 'draft' | 'active' | 'disabled';
+  certificates: IdpCertificate[];
+}
+
+export const newConnectionId = () => `conn_${randomBytes(12).toString('hex')}`;
+
+/** The SP endpoints each connection publishes; one function so metadata, AuthnRequests and checks agree. */
+export function spEndpoints(publicBaseUrl: string, connectionId: string) {
+  const base = `${publicBaseUrl}/saml/${encodeURIComponent(connectionId)}`;
+  return { entityId: `${base}/metadata`, acsUrl: `${base}/acs`, metadataUrl: `${base}/metadata`, loginUrl: `${base}/login` };
+}
+
+/** Normalises a PEM or bare base64 DER certificate; throws naming the problem when it does not parse. */
+export function parseCertificate(input: string): IdpCertificate {
+  const body = input.replace(/-----BEGIN CERTIFICATE-----|-----END CERTIFICATE-----/g, '').replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(body)) throw new AppError('invalid_certificate', 422, 'certificate is not PEM or base64 DER');
+  const pem = `-----BEGIN CERTIFICATE-----\n${body.match(/.{1,64}/g)?.join('\n')}\n-----END CERTIFICATE-----\n`;
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(pem);
+  } catch {
+    throw new AppError('invalid_certificate', 422, 'certificate does not parse as X.509');
+  }
+  return {
+    pem,
+    fingerprintSha256: createHash('sha256').update(cert.raw).digest('hex'),
+    notBefore: new Date(cert.validFrom),
+    notAfter: new Date(cert.validTo),
+  };
+}
+
+/** Creates the onboarding's connection, or replaces its IdP details and certificates when it exists. */
+export async function upsertConnection(db: Db, input: ConnectionInput): Promise<Connection> {
+  const certificates = input.certificates.map(parseCertificate);
+  const emailDomains = [...new Set(input.emailDomains.map((d) => d.toLowerCase()))];
+  return await db.transaction(async (tx) => {
+    const existing = input.onboardingId
+      ? (await tx.select({ id: ssoConnections.id }).from(ssoConnections).where(eq(ssoConnections.onboardingId, input.onboardingId)))[0]
+      : undefined;
+    const id = existing?.id ?? newConnectionId();
+    const values = {
+      customerName: input.customerName,
+      idpEntityId: input.idpEntityId,
+      ssoUrl: input.ssoUrl,
+      ssoBinding: input.ssoBinding,
+      logoutRedirectUrl: input.logoutRedirectUrl ?? null,
+      emailAttribute: input.emailAttribute ?? null,
+      emailDomains,
+      status: input.status ?? 'active',
+      updatedAt: new Date(),
+    };
+    if (existing) await tx.update(ssoConnections).set(values).where(eq(ssoConnections.id, id));
+    else await tx.insert(ssoConnections).values({ id, onboardingId: input.onboardingId ?? null, ...values });
+    await tx.delete(connectionCertificates).where(eq(connectionCertificates.connectionId, id));
+    const unique = [...new Map(certificates.map((c) => [c.fingerprintSha256, c])).values()];
+    if (unique.length > 0) await tx.insert(connectionCertificates).values(unique.map((c) => ({ connectionId: id, ...c })));
+    return { id, onboardingId: input.onboardingId ?? null, ...values, certificates: unique };
+  });
+}
+
+export async function findConnection(db: Db, id: string): Promise<Connection | undefined> {
+  const [row] = await db.select().from(ssoConnections).where(eq(ssoConnections.id, id));
+  if (!row) return undefined;
+  const certs = await db.select().from(connectionCertificates).where(eq(connectionCertificates.connectionId, id));
+  return {
+    id: row.id,
+    onboardingId: row.onboardingId,
+    customerName: row.customerName,
+    idpEntityId: row.idpEntityId,
+    ssoUrl: row.ssoUrl,
+    ssoBinding: row.ssoBinding,
+    logoutRedirectUrl: row.logoutRedirectUrl,
+    emailAttribute: row.emailAttribute,
+    emailDomains: row.emailDomains,
+    status: row.status,
+    certificates: certs.map((c) => ({ pem: c.pem, fingerprintSha256: c.fingerprintSha256, notBefore: c.notBefore, notAfter: c.notAfter })),
+  };
+}
+
+export async function getConnection(db: Db, id: string): Promise<Connection> {
+  const connection = await findConnection(db, id);
+  if (!connection) throw notFound(`connection ${id}`);
+  return connection;
+}
+
+/** Discovery: the active connection serving this email's domain. */
+export async function findConnectionForEmail(db: Db, email: string): Promise<Connection | undefined> {
+  const domain = email.split('@').pop()?.toLowerCase();
+  if (!domain || !email.includes('@')) return undefined;
+  const [row] = await db
+    .select({ id: ssoConnections.id })
+    .from(ssoConnections)
+    .where(sql`${ssoConnections.status} = 'active' and ${domain} = any(${ssoConnections.emailDomains})`)
+    .limit(1);
+  return row ? findConnection(db, row.id) : undefined;
+}
+
+/** Certificates that may verify a signature now: any one currently valid, so an IdP can rotate. */
+export function currentCertificates(connection: Connection, now: Date): string[] {
+  return connection.certificates.filter((c) => c.notBefore <= now && now <= c.notAfter).map((c) => c.pem);
+}

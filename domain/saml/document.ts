@@ -1,0 +1,104 @@
+// Everything read from a SAML response before and after signature verification. Cheap checks run
+// first, so junk is refused before any XML parsing or cryptography.
+import { DOMParser } from '@xmldom/xmldom';
+import { LoginRefused } from './refusal.js';
+
+export const ns = {
+  protocol: 'urn:oasis:names:tc:SAML:2.0:protocol',
+  assertion: 'urn:oasis:names:tc:SAML:2.0:assertion',
+  dsig: 'http://www.w3.org/2000/09/xmldsig#',
+} as const;
+
+/** Largest SAMLResponse field accepted (base64 characters); real responses are a few KiB. */
+export const maxSamlResponseLength = 256 * 1024;
+
+const strictBase64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+// SHA-1 is broken for collisions; only these signature and digest algorithms are accepted.
+const allowedAlgorithms = new Set([
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha384',
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512',
+  'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256',
+  'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384',
+  'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512',
+  'http://www.w3.org/2001/04/xmlenc#sha256',
+  'http://www.w3.org/2001/04/xmldsig-more#sha384',
+  'http://www.w3.org/2001/04/xmlenc#sha512',
+]);
+
+/** Decodes the posted field strictly: base64 alphabet only (line breaks allowed), correct padding. */
+export function decodeSamlResponse(field: unknown): string {
+  if (typeof field !== 'string' || field.length === 0) throw new LoginRefused('missing_saml_response');
+  if (field.length > maxSamlResponseLength) throw new LoginRefused('response_too_large');
+  const compact = field.replace(/[\r\n]/g, '');
+  if (compact.length % 4 !== 0 || !strictBase64.test(compact)) throw new LoginRefused('malformed_base64');
+  const xml = Buffer.from(compact, 'base64').toString('utf8');
+  // Entities are the root of XXE and billion-laughs; SAML never needs a DTD.
+  if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw new LoginRefused('doctype_forbidden');
+  return xml;
+}
+
+export function parseStrict(xml: string): Document {
+  const fail = (message: string) => {
+    throw new LoginRefused('malformed_xml', message.slice(0, 200));
+  };
+  const doc = new DOMParser({
+    locator: {},
+    errorHandler: { warning: () => {}, error: fail, fatalError: fail },
+  }).parseFromString(xml, 'text/xml');
+  if (!doc?.documentElement) throw new LoginRefused('malformed_xml');
+  return doc as unknown as Document;
+}
+
+export function childElements(parent: Element, namespace: string, localName: string): Element[] {
+  const out: Element[] = [];
+  for (let node = parent.firstChild; node; node = node.nextSibling) {
+    if (node.nodeType === 1) {
+      const el = node as Element;
+      if (el.localName === localName && el.namespaceURI === namespace) out.push(el);
+    }
+  }
+  return out;
+}
+
+export function onlyChild(parent: Element, namespace: string, localName: string): Element | undefined {
+  const found = childElements(parent, namespace, localName);
+  return found.length === 1 ? found[0] : undefined;
+}
+
+/** Text of an element without comments: `a@x.com<!---->.evil` reads as the whole string, never a prefix. */
+export function textOf(el: Element | undefined): string | undefined {
+  if (!el) return undefined;
+  let text = '';
+  for (let node = el.firstChild; node; node = node.nextSibling) {
+    if (node.nodeType === 3 || node.nodeType === 4) text += node.nodeValue ?? '';
+    else if (node.nodeType === 1) text += textOf(node as Element) ?? '';
+  }
+  return text.trim();
+}
+
+/**
+ * Structural checks before any cryptography: a Response root with exactly one Signature of its own,
+ * exactly one plain Assertion as its direct child, and no SHA-1 anywhere.
+ */
+export function preflightResponse(doc: Document): Element {
+  const root = doc.documentElement;
+  if (root.localName !== 'Response' || root.namespaceURI !== ns.protocol) throw new LoginRefused('not_a_response');
+  if (doc.getElementsByTagNameNS(ns.assertion, 'EncryptedAssertion').length > 0) {
+    throw new LoginRefused('encrypted_assertion_unsupported');
+  }
+  const assertions = doc.getElementsByTagNameNS(ns.assertion, 'Assertion').length;
+  if (assertions === 0) throw new LoginRefused('no_assertion');
+  if (assertions > 1) throw new LoginRefused('multiple_assertions');
+  if (childElements(root, ns.assertion, 'Assertion').length !== 1) throw new LoginRefused('assertion_misplaced');
+  if (childElements(root, ns.dsig, 'Signature').length !== 1) throw new LoginRefused('response_not_signed');
+  for (const name of ['SignatureMethod', 'DigestMethod']) {
+    const elements = doc.getElementsByTagNameNS(ns.dsig, name);
+    for (let i = 0; i < elements.length; i++) {
+      const algorithm = elements.item(i)?.getAttribute('Algorithm') ?? '';
+      if (!allowedAlgorithms.has(algorithm)) throw new LoginRefused('weak_algorithm', algorithm);
+    }
+  }
+  return root;
+}
