@@ -7,6 +7,8 @@ import { AppError, notFound } from '../lib/errors.js';
 export const emailAddressFormat = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
 
 export interface ConnectionInput {
+  /** Chosen by the caller when the SP endpoints must be known before the connection is stored. */
+  id?: string;
   onboardingId?: string;
   customerName: string;
   idpEntityId: string;
@@ -76,7 +78,7 @@ export async function upsertConnection(db: Db, input: ConnectionInput): Promise<
     const existing = input.onboardingId
       ? (await tx.select({ id: ssoConnections.id }).from(ssoConnections).where(eq(ssoConnections.onboardingId, input.onboardingId)))[0]
       : undefined;
-    const id = existing?.id ?? newConnectionId();
+    const id = existing?.id ?? input.id ?? newConnectionId();
     const values = {
       customerName: input.customerName,
       idpEntityId: input.idpEntityId,

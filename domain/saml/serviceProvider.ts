@@ -60,6 +60,8 @@ export function serviceProviderFor(connection: Connection, options: ServiceProvi
     audience: entityId,
     entryPoint: connection.ssoUrl,
     authnRequestBinding: connection.ssoBinding === 'post' ? 'HTTP-POST' : 'HTTP-Redirect',
+    // The HTTP-POST binding carries the request base64 but not deflated; node-saml deflates unless told not to.
+    skipRequestCompression: connection.ssoBinding === 'post',
     // An empty list would make node-saml throw at construction; the ACS refuses earlier with its own code.
     idpCert: certificates.length > 0 ? certificates : ['-'],
     identifierFormat: emailAddressFormat,

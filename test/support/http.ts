@@ -8,9 +8,9 @@ export interface TestServer {
 }
 
 /** Serves the app on a loopback port so tests speak real HTTP to it. */
-export async function listen(app: Express): Promise<TestServer> {
+export async function listen(app: Express, listenPort = 0): Promise<TestServer> {
   const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    const s = app.listen(listenPort, '127.0.0.1', () => resolve(s));
   });
   const { port } = server.address() as AddressInfo;
   return {
