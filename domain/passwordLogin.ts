@@ -36,7 +36,9 @@ async function throttled(db: Db, email: string, ip: string, now: Date): Promise<
 }
 
 async function recordFailure(db: Db, email: string, ip: string, now: Date) {
-  const windowFloor = new Date(now.getTime() - throttleWindowMs);
+  // postgres.js takes no Date inside raw SQL fragments; ISO strings with a cast are exact.
+  const windowFloor = sql`${new Date(now.getTime() - throttleWindowMs).toISOString()}::timestamptz`;
+  const nowSql = sql`${now.toISOString()}::timestamptz`;
   for (const key of keysFor(email, ip)) {
     await db
       .insert(loginThrottle)
@@ -45,7 +47,7 @@ async function recordFailure(db: Db, email: string, ip: string, now: Date) {
         target: loginThrottle.key,
         set: {
           failures: sql`case when ${loginThrottle.windowStart} < ${windowFloor} then 1 else ${loginThrottle.failures} + 1 end`,
-          windowStart: sql`case when ${loginThrottle.windowStart} < ${windowFloor} then ${now} else ${loginThrottle.windowStart} end`,
+          windowStart: sql`case when ${loginThrottle.windowStart} < ${windowFloor} then ${nowSql} else ${loginThrottle.windowStart} end`,
         },
       });
   }
