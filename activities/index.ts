@@ -1,29 +1,75 @@
-import { and, eq, ne } from 'drizzle-orm';
+import { Context, heartbeat } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { and, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { onboardings } from '../db/schema.js';
+import { mailOutbox, onboardings, pilotUsers, users } from '../db/schema.js';
+import { issueApproval, supersedeApprovals } from '../domain/approvals.js';
 import { recordAuditEvent } from '../domain/audit.js';
+import { spEndpoints, upsertConnection } from '../domain/connections.js';
+import { type ValidIdpConfig, validateIdpConfig } from '../domain/idpConfig.js';
+import type { Mailer } from '../domain/mail/outbox.js';
+import {
+  applyRolloutBatch,
+  buildMigrationList,
+  excludeEntries,
+  getMigrationListSummary,
+  revertEnforcement,
+  reviseMigrationList,
+  rolloutProgress,
+  setMigrationListStatus,
+} from '../domain/migrationLists.js';
 import type { Clock } from '../lib/clock.js';
 import type { Config } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
-import type { Stage } from '../workflows/shared.js';
+import type {
+  ApprovalStep,
+  ConnectionView,
+  IdpConfigSubmission,
+  MigrationSource,
+  MigrationView,
+  Problem,
+  Stage,
+} from '../workflows/shared.js';
 
 export interface ActivityDeps {
   database: Database;
+  mailer: Mailer;
   clock: Clock;
   config: Config;
   logger: Logger;
+  /** The HMAC key of approval links (lib/secrets.ts). */
+  approvalSecret: string;
 }
 
+const badInput = (message: string, type: string, details?: unknown) =>
+  ApplicationFailure.create({ message, type, nonRetryable: true, details: details === undefined ? [] : [details] });
+
 /** The activities object the worker registers; every dependency comes in, so tests build the same graph. */
-export function createActivities({ database, clock }: ActivityDeps) {
-  const { db } = database;
+export function createActivities({ database, mailer, clock, config, logger, approvalSecret }: ActivityDeps) {
+  const { db, sql: pg } = database;
+  const connectionView = (id: string, status: string): ConnectionView => {
+    const sp = spEndpoints(config.publicBaseUrl, id);
+    return { id, spEntityId: sp.entityId, acsUrl: sp.acsUrl, metadataUrl: sp.metadataUrl, status };
+  };
+
+  /** After delivery the approval link is cut from the stored copy, so the outbox never holds a live token. */
+  const redactLink = async (mailId: number, url: string) => {
+    await db
+      .update(mailOutbox)
+      .set({
+        textBody: sql`replace(${mailOutbox.textBody}, ${url}, '[approval link removed after sending]')`,
+        htmlBody: sql`replace(${mailOutbox.htmlBody}, ${url}, '[approval link removed after sending]')`,
+      })
+      .where(and(eq(mailOutbox.id, mailId), ne(mailOutbox.status, 'pending')));
+  };
+
   return {
     /** Keeps the listing projection current; a retry finds the stage already set and records nothing twice. */
-    async recordOnboardingStage(input: { onboardingId: string; stage: Stage }): Promise<void> {
+    async recordOnboardingStage(input: { onboardingId: string; stage: Stage; connectionId?: string | null }): Promise<void> {
       await db.transaction(async (tx) => {
         const updated = await tx
           .update(onboardings)
-          .set({ stage: input.stage, updatedAt: clock.now() })
+          .set({ stage: input.stage, updatedAt: clock.now(), ...(input.connectionId ? { connectionId: input.connectionId } : {}) })
           .where(and(eq(onboardings.id, input.onboardingId), ne(onboardings.stage, input.stage)))
           .returning({ id: onboardings.id });
         if (updated.length === 0) return;
@@ -34,6 +80,264 @@ export function createActivities({ database, clock }: ActivityDeps) {
           at: clock.now(),
         });
       });
+    },
+
+    /** Every problem at once; bad input is an answer here (the update reports it), not a failure. */
+    async validateIdpConfig(
+      submission: IdpConfigSubmission,
+    ): Promise<{ ok: true; config: ValidIdpConfig; warnings: Problem[] } | { ok: false; problems: Problem[]; warnings: Problem[] }> {
+      return await validateIdpConfig(submission, { allowPrivateAddresses: config.allowPrivateIdpUrls, now: clock.now() });
+    },
+
+    async saveConnection(input: {
+      onboardingId: string;
+      customerName: string;
+      emailDomains: string[];
+      config: ValidIdpConfig;
+    }): Promise<ConnectionView> {
+      const connection = await upsertConnection(db, {
+        onboardingId: input.onboardingId,
+        customerName: input.customerName,
+        idpEntityId: input.config.entityId,
+        ssoUrl: input.config.ssoUrl,
+        ssoBinding: input.config.ssoBinding,
+        logoutRedirectUrl: input.config.logoutRedirectUrl,
+        emailAttribute: input.config.emailAttribute,
+        emailDomains: input.emailDomains,
+        certificates: input.config.certificates,
+      });
+      await db.update(onboardings).set({ connectionId: connection.id }).where(eq(onboardings.id, input.onboardingId));
+      await recordAuditEvent(db, {
+        type: 'connection.saved',
+        onboardingId: input.onboardingId,
+        connectionId: connection.id,
+        actor: 'onboarding',
+      });
+      return connectionView(connection.id, connection.status);
+    },
+
+    async sendSpDetails(input: { onboardingId: string; customerName: string; recipient: string; connection: ConnectionView }) {
+      await mailer.send({
+        idempotencyKey: `sp_details:${input.onboardingId}:${input.connection.id}:${input.recipient}`,
+        onboardingId: input.onboardingId,
+        recipient: input.recipient,
+        message: {
+          kind: 'sp_details',
+          customerName: input.customerName,
+          spEntityId: input.connection.spEntityId,
+          acsUrl: input.connection.acsUrl,
+          metadataUrl: input.connection.metadataUrl,
+        },
+      });
+    },
+
+    /** Pilot users become `enabled` on the connection (never downgraded); unknown emails are reported. */
+    async enablePilotUsers(input: { onboardingId: string; connectionId: string; emails: string[] }) {
+      const wanted = [...new Set(input.emails.map((e) => e.trim().toLowerCase()))];
+      return await db.transaction(async (tx) => {
+        const found = await tx
+          .select({ sid: users.sid, email: users.email, ssoState: users.ssoState })
+          .from(users)
+          .where(inArray(sql`lower(${users.email})`, wanted));
+        for (const user of found) {
+          if (user.ssoState === 'none') {
+            await tx
+              .update(users)
+              .set({ ssoState: 'enabled', connectionId: input.connectionId, updatedAt: clock.now() })
+              .where(eq(users.sid, user.sid));
+            await recordAuditEvent(tx, {
+              type: 'user.sso_enabled',
+              actor: 'onboarding',
+              userSid: user.sid,
+              connectionId: input.connectionId,
+              onboardingId: input.onboardingId,
+              detail: { pilot: true },
+            });
+          }
+          await tx
+            .insert(pilotUsers)
+            .values({ onboardingId: input.onboardingId, userSid: user.sid, email: user.email })
+            .onConflictDoNothing();
+        }
+        const known = new Set(found.map((u) => u.email.toLowerCase()));
+        return { users: found.map((u) => ({ sid: u.sid, email: u.email })), unknownEmails: wanted.filter((e) => !known.has(e)) };
+      });
+    },
+
+    /** Issues (or re-finds) the step's link and mails it; the token itself never enters workflow history. */
+    async requestApproval(input: {
+      onboardingId: string;
+      customerName: string;
+      step: ApprovalStep;
+      approverEmail: string;
+      subjectVersion: number;
+      expiresAt: string;
+      reminderNumber: number;
+      context: Record<string, unknown>;
+    }): Promise<{ tokenId: string; expiresAt: string }> {
+      const issued = await issueApproval(db, {
+        onboardingId: input.onboardingId,
+        step: input.step,
+        approverEmail: input.approverEmail,
+        subjectVersion: input.subjectVersion,
+        expiresAt: new Date(input.expiresAt),
+        secret: approvalSecret,
+        publicBaseUrl: config.publicBaseUrl,
+        now: clock.now(),
+      });
+      const common = {
+        customerName: input.customerName,
+        step: input.step,
+        url: issued.url,
+        expiresAt: issued.expiresAt.toISOString(),
+        context: input.context,
+      };
+      const sent = await mailer.send({
+        idempotencyKey: `approval:${issued.tokenId}:${input.reminderNumber}`,
+        onboardingId: input.onboardingId,
+        recipient: input.approverEmail,
+        message:
+          input.reminderNumber === 0
+            ? { kind: 'approval_request', ...common }
+            : { kind: 'approval_reminder', ...common, reminderNumber: input.reminderNumber },
+      });
+      await redactLink(sent.id, issued.url);
+      return { tokenId: issued.tokenId, expiresAt: issued.expiresAt.toISOString() };
+    },
+
+    async sendEscalation(input: {
+      onboardingId: string;
+      customerName: string;
+      step: ApprovalStep;
+      recipient: string;
+      waitingSince: string;
+      round: number;
+    }) {
+      await mailer.send({
+        idempotencyKey: `escalation:${input.onboardingId}:${input.step}:${input.waitingSince}`,
+        onboardingId: input.onboardingId,
+        recipient: input.recipient,
+        message: { kind: 'approval_escalation', customerName: input.customerName, step: input.step, waitingSince: input.waitingSince },
+      });
+      await recordAuditEvent(db, { type: 'onboarding.approval_overdue', onboardingId: input.onboardingId, detail: { step: input.step } });
+    },
+
+    async buildMigrationList(input: {
+      listId: string;
+      onboardingId: string;
+      connectionDomains: string[];
+      source: MigrationSource;
+    }): Promise<MigrationView> {
+      const summary = await buildMigrationList(pg, input);
+      await recordAuditEvent(db, {
+        type: 'migration_list.built',
+        onboardingId: input.onboardingId,
+        detail: { listId: summary.listId, version: summary.version, total: summary.total, flagged: summary.flagged },
+      });
+      return summary;
+    },
+
+    /** Approve (with optional exclusions) or reject; a rejection with exclusions yields the next version. */
+    async decideMigrationList(input: {
+      listId: string;
+      decision: 'approve' | 'reject';
+      excludes: string[];
+      reason?: string;
+      nextListId?: string;
+    }): Promise<MigrationView> {
+      if (input.decision === 'approve') {
+        const result = await excludeEntries(pg, input.listId, input.excludes);
+        if (result.unknown.length > 0)
+          throw badInput(`excluded users are not on the list: ${result.unknown.join(', ')}`, 'unknown_exclusions', result.unknown);
+        await setMigrationListStatus(pg, input.listId, 'approved');
+        return await getMigrationListSummary(pg, input.listId);
+      }
+      await setMigrationListStatus(pg, input.listId, 'rejected', input.reason);
+      if (input.nextListId)
+        return await reviseMigrationList(pg, { fromListId: input.listId, listId: input.nextListId, excludes: input.excludes });
+      return await getMigrationListSummary(pg, input.listId);
+    },
+
+    /**
+     * Enables or enforces the whole list batch by batch, heartbeating the cursor; a retry resumes from
+     * the last heartbeat, and a batch already applied is never applied again. Cancellation stops it
+     * after the batch in flight.
+     */
+    async rolloutUsers(input: {
+      action: 'enable' | 'enforce';
+      listId: string;
+      onboardingId: string;
+      connectionId: string;
+      batchSize: number;
+    }) {
+      const context = Context.current();
+      const resumed = context.info.heartbeatDetails as { cursor: string; processed: number } | undefined;
+      let cursor = resumed?.cursor ?? '';
+      let processed = resumed?.processed ?? 0;
+      for (;;) {
+        if (context.cancellationSignal.aborted) throw new CancelledFailure('rollout cancelled after a complete batch');
+        const batch = await applyRolloutBatch(pg, { ...input, afterUserSid: cursor });
+        if (batch.processed === 0 || !batch.lastUserSid) break;
+        cursor = batch.lastUserSid;
+        processed += batch.processed;
+        heartbeat({ cursor, processed });
+      }
+      logger.info({ onboardingId: input.onboardingId, action: input.action, processed }, 'rollout finished');
+      return { processed };
+    },
+
+    async rolloutProgress(input: { listId: string }) {
+      return await rolloutProgress(pg, input.listId);
+    },
+
+    async revertEnforcement(input: { listId: string; onboardingId: string; connectionId: string; to: 'enabled' | 'none' }) {
+      return await revertEnforcement(pg, input);
+    },
+
+    /** Heads-up mails to every listed user: queued set-based in the outbox, then delivered with heartbeats. */
+    async sendHeadsUp(input: { onboardingId: string; customerName: string; listId: string }) {
+      const entries = await pg<{ user_sid: string; email: string }[]>`
+        select user_sid, email from migration_list_entries where list_id = ${input.listId} and not excluded order by user_sid`;
+      const loginUrl = `${config.publicBaseUrl}/login`;
+      let sent = 0;
+      for (const entry of entries) {
+        await mailer.send({
+          idempotencyKey: `heads_up:${input.onboardingId}:${entry.user_sid}`,
+          onboardingId: input.onboardingId,
+          recipient: entry.email,
+          message: { kind: 'sso_heads_up', customerName: input.customerName, loginUrl },
+        });
+        sent += 1;
+        if (sent % 50 === 0) heartbeat({ sent });
+      }
+      return { sent };
+    },
+
+    async finishOnboarding(input: {
+      onboardingId: string;
+      customerName: string;
+      recipient: string;
+      summary: { listed: number; excluded: number; enabled: number; enforced: number; reverted: number };
+      outcome: 'completed' | 'cancelled';
+    }) {
+      await supersedeApprovals(db, input.onboardingId, clock.now());
+      await recordAuditEvent(db, { type: `onboarding.${input.outcome}`, onboardingId: input.onboardingId, detail: input.summary });
+      if (input.outcome === 'completed') {
+        await mailer.send({
+          idempotencyKey: `completed:${input.onboardingId}`,
+          onboardingId: input.onboardingId,
+          recipient: input.recipient,
+          message: {
+            kind: 'onboarding_completed',
+            customerName: input.customerName,
+            summary: {
+              enforced: input.summary.enforced,
+              enabled: input.summary.enabled - input.summary.enforced,
+              excluded: input.summary.excluded,
+            },
+          },
+        });
+      }
     },
   };
 }

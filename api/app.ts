@@ -3,6 +3,7 @@ import type { ApiDeps } from './deps.js';
 import { errorHandler, notFoundHandler } from './middleware/errors.js';
 import { requireSupportToken } from './middleware/supportAuth.js';
 import { traceRequests } from './middleware/trace.js';
+import { approvalsRouter } from './routes/approvals.js';
 import { directoryRouter } from './routes/directory.js';
 import { healthRouter } from './routes/health.js';
 import { loginRouter } from './routes/login.js';
@@ -27,6 +28,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(samlRouter(deps));
   // Before the support guard: /api/me is the signed-in user's, with a session cookie, not a support token.
   app.use(loginRouter(deps));
+  app.use(approvalsRouter(deps));
 
   const api = express.Router();
   api.use(requireSupportToken(deps.config.supportApiToken));

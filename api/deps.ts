@@ -13,6 +13,6 @@ export interface ApiDeps {
   logger: Logger;
   metrics: Metrics;
   clock: Clock;
-  /** Told of each successful SSO login, fire-and-forget: a login never waits on it. */
-  onSsoLogin?: (login: { userSid: string; connectionId: string; at: Date }) => void;
+  /** HMAC key of approval links (lib/secrets.ts). */
+  approvalSecret: string;
 }

@@ -1,20 +1,51 @@
+import cluster from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import { createDatabase } from '../db/client.js';
 import { systemClock } from '../lib/clock.js';
 import { ConfigError, loadConfig, requireSetting } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
 import { createMetrics } from '../lib/metrics.js';
+import { approvalLinkSecret } from '../lib/secrets.js';
 import { lazyTemporal } from '../lib/temporal.js';
 import { createApp } from './app.js';
+
+function superviseWorkers(count: number, logger: ReturnType<typeof createLogger>) {
+  for (let i = 0; i < count; i++) cluster.fork();
+  let stopping = false;
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    logger.error({ pid: worker.process.pid, code, signal }, 'api worker died; starting another');
+    cluster.fork();
+  });
+  const stop = () => {
+    stopping = true;
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.kill('SIGTERM');
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
 
 async function main() {
   const config = loadConfig();
   const logger = createLogger(config, 'api');
+  if (config.apiWorkers > 1 && cluster.isPrimary) {
+    logger.info({ workers: config.apiWorkers }, 'starting api workers');
+    superviseWorkers(config.apiWorkers, logger);
+    return;
+  }
   const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL', 'for the API');
   requireSetting(config.supportApiToken, 'SUPPORT_API_TOKEN', 'for the API (the support endpoints need it)');
   const database = createDatabase(databaseUrl, { max: config.databasePoolSize, applicationName: 'sso-onboarding-api' });
   const temporal = lazyTemporal(config.temporal);
-  const app = createApp({ config, database, temporal: temporal.get, logger, metrics: createMetrics(), clock: systemClock });
+  const app = createApp({
+    config,
+    database,
+    temporal: temporal.get,
+    logger,
+    metrics: createMetrics(),
+    clock: systemClock,
+    approvalSecret: await approvalLinkSecret(database.db, config.approvalLinkSecret),
+  });
 
   const server = app.listen(config.port, () => {
     const { port } = server.address() as AddressInfo;

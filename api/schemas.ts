@@ -54,4 +54,50 @@ export const createOnboardingBody = z.strictObject({
   options: onboardingOptionsSchema.prefault({}),
 });
 
-export const cancelOnboardingBody = z.strictObject({ reason: z.string().trim().min(1, 'must say why').max(1000) });
+const emailAttribute = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,256}$/, 'emailAttribute must be 1-256 printable characters without spaces')
+  .optional();
+
+export const idpConfigFieldsBody = z.strictObject({
+  entityId: z.string().trim().min(1, 'must not be empty').max(1024),
+  ssoUrl: z.string().trim().min(1, 'must not be empty').max(2048),
+  ssoBinding: z.enum(['redirect', 'post']),
+  certificates: z.array(z.string().min(1).max(16_384)).min(1, 'at least one certificate is required').max(10),
+  logoutRedirectUrl: z.string().trim().max(2048).optional(),
+  emailAttribute,
+});
+
+export const idpConfigUrlBody = z.strictObject({
+  metadataUrl: z.string().trim().min(1).max(2048),
+  emailAttribute,
+});
+
+export const idpConfigQuery = z.object({ emailAttribute });
+
+export const pilotUsersBody = z.strictObject({ emails: z.array(email).min(1, 'name at least one pilot user').max(100) });
+
+export const migrationListBody = z.discriminatedUnion('method', [
+  z.strictObject({ method: z.literal('domain'), domain }),
+  z.strictObject({ method: z.literal('userSids'), userSids: z.array(userSidSchema).min(1, 'name at least one user SID').max(200_000) }),
+  z.strictObject({
+    method: z.literal('accountSids'),
+    accountSids: z.array(accountSid).min(1, 'name at least one account SID').max(10_000),
+  }),
+]);
+
+export const migrationListQuery = z.object({
+  cursor: z.string().max(40).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export const cancelBody = z.strictObject({
+  reason: z.string().trim().min(1, 'must say why').max(1000),
+  revertTo: z.enum(['enabled', 'none', 'keep']).optional(),
+});
+
+export const approvalForm = z.object({
+  decision: z.enum(['approve', 'reject'], { error: 'decision must be approve or reject' }),
+  reason: z.string().trim().max(2000).optional(),
+  exclude: z.union([userSidSchema, z.array(userSidSchema).max(200_000)]).optional(),
+});

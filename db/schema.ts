@@ -286,3 +286,27 @@ export const loginThrottle = pgTable('login_throttle', {
   windowStart: tstz('window_start').notNull(),
   failures: integer('failures').notNull().default(0),
 });
+
+/** The pilot users of an onboarding and when each first signed in through SSO (the workflow is told once). */
+export const pilotUsers = pgTable(
+  'pilot_users',
+  {
+    onboardingId: text('onboarding_id')
+      .notNull()
+      .references(() => onboardings.id),
+    userSid: text('user_sid')
+      .notNull()
+      .references(() => users.sid),
+    email: text('email').notNull(),
+    nominatedAt: createdAt(),
+    firstLoginAt: tstz('first_login_at'),
+  },
+  (t) => [primaryKey({ columns: [t.onboardingId, t.userSid] }), index('pilot_users_user_idx').on(t.userSid)],
+);
+
+/** Secrets the service makes for itself when the environment gives none (see lib/secrets.ts). */
+export const serviceSecrets = pgTable('service_secrets', {
+  name: text('name').primaryKey(),
+  value: text('value').notNull(),
+  createdAt: createdAt(),
+});

@@ -1,22 +1,31 @@
 import { randomBytes } from 'node:crypto';
 import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import { desc, eq } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
-import { onboardings } from '../db/schema.js';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import { and, desc, eq, isNull } from 'drizzle-orm';
+import type { Database, Db } from '../db/client.js';
+import { onboardings, pilotUsers } from '../db/schema.js';
 import { AppError, notFound } from '../lib/errors.js';
 import {
+  buildMigrationList,
   cancelOnboarding,
+  confirmPilot,
   customerIdKey,
   getOnboardingState,
+  type IdpConfigSubmission,
+  type MigrationSource,
+  nominatePilotUsers,
   type OnboardingInput,
   type OnboardingOptions,
   type OnboardingState,
   onboardingStageKey,
   onboardingWorkflowType,
+  pilotUserLoggedIn,
+  submitIdpConfig,
   workflowIdFor,
 } from '../workflows/shared.js';
+import { pendingApprovals } from './approvals.js';
 import { recordAuditEvent } from './audit.js';
+import { rolloutProgress } from './migrationLists.js';
 
 export const newOnboardingId = () => `ob_${randomBytes(12).toString('hex')}`;
 
@@ -87,12 +96,13 @@ export async function listOnboardings(db: Db) {
     adminEmail: row.adminEmail,
     emailDomains: row.emailDomains,
     stage: row.stage,
+    connectionId: row.connectionId,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   }));
 }
 
-async function findOnboarding(db: Db, id: string) {
+export async function findOnboarding(db: Db, id: string) {
   const [row] = await db.select().from(onboardings).where(eq(onboardings.id, id));
   if (!row) throw notFound(`onboarding ${id}`);
   return row;
@@ -107,10 +117,18 @@ async function queryState(client: Client, workflowId: string): Promise<Onboardin
   }
 }
 
-/** The database row for what is listed, the workflow's own state for where it is. */
-export async function getOnboarding(db: Db, client: Client, id: string) {
+/** The workflow's own state for where it is, PostgreSQL for listing data, links and progress. */
+export async function getOnboarding(
+  database: Database,
+  client: Client,
+  id: string,
+  links: { secret: string; publicBaseUrl: string; now: Date },
+) {
+  const { db, sql } = database;
   const row = await findOnboarding(db, id);
   const state = await queryState(client, row.workflowId);
+  const migration = state?.migration ?? null;
+  const progress = migration ? await rolloutProgress(sql, migration.listId) : { total: 0, enabled: 0, enforced: 0, excluded: 0 };
   return {
     id: row.id,
     customerName: row.customerName,
@@ -118,32 +136,108 @@ export async function getOnboarding(db: Db, client: Client, id: string) {
     emailDomains: row.emailDomains,
     stage: state?.stage ?? row.stage,
     problems: state?.problems ?? [],
-    connection: null,
-    pilot: { users: [], customerConfirmed: false, supportConfirmed: false },
-    migration: null,
-    progress: { enabled: 0, enforced: 0, total: 0 },
-    pendingApprovals: [],
+    connection: state?.connection ?? null,
+    pilot: state
+      ? {
+          users: state.pilot.users,
+          unknownEmails: state.pilot.unknownEmails,
+          customerConfirmed: state.pilot.customerConfirmed,
+          supportConfirmed: state.pilot.supportConfirmed,
+        }
+      : { users: [], unknownEmails: [], customerConfirmed: false, supportConfirmed: false },
+    migration,
+    progress: { enabled: progress.enabled, enforced: progress.enforced, total: progress.total },
+    pendingApprovals: (await pendingApprovals(db, id, links.secret, links.publicBaseUrl, links.now)).map(({ step, url, expiresAt }) => ({
+      step,
+      url,
+      expiresAt,
+    })),
     events: state?.events ?? [],
+    summary: state?.summary ?? null,
+    cancelReason: state?.cancelReason ?? null,
   };
 }
 
-/** An Update's validator refusal becomes a 409 naming why; it never reaches the workflow's history. */
+const refusalStatus: Record<string, number> = { invalid_request: 400, unknown_exclusions: 422 };
+
+/**
+ * An Update's validator refusal becomes a 4xx naming why (it never reaches the workflow's history), and
+ * so does an activity's non-retryable refusal of bad input; anything else is a fault and stays a 5xx.
+ */
 export function updateRefusal(error: unknown): AppError | undefined {
   if (!(error instanceof WorkflowUpdateFailedError)) return undefined;
   const cause = error.cause;
-  if (cause instanceof ApplicationFailure) return new AppError(cause.type ?? 'action_refused', 409, cause.message);
-  return new AppError('action_refused', 409, cause?.message ?? error.message);
+  if (cause instanceof ApplicationFailure)
+    return new AppError(cause.type ?? 'action_refused', refusalStatus[cause.type ?? ''] ?? 409, cause.message);
+  if (cause instanceof ActivityFailure && cause.cause instanceof ApplicationFailure && cause.cause.nonRetryable) {
+    return new AppError(cause.cause.type ?? 'invalid_request', refusalStatus[cause.cause.type ?? ''] ?? 422, cause.cause.message);
+  }
+  return undefined;
 }
 
-export async function cancelOnboardingById(db: Db, client: Client, id: string, reason: string) {
+/** Runs one support action as an Update on the onboarding's workflow, refusing it cleanly when it has ended. */
+async function runUpdate<T>(
+  db: Db,
+  client: Client,
+  id: string,
+  run: (handle: ReturnType<Client['workflow']['getHandle']>) => Promise<T>,
+): Promise<T> {
   const row = await findOnboarding(db, id);
   const handle = client.workflow.getHandle(row.workflowId);
   const { status } = await handle.describe();
   if (status.name !== 'RUNNING') throw new AppError('wrong_stage', 409, `onboarding is already ${row.stage}`);
   try {
-    const state = await handle.executeUpdate(cancelOnboarding, { args: [{ reason, actor: 'support' }] });
-    return { id, stage: state.stage, cancelReason: state.cancelReason };
+    return await run(handle);
   } catch (error) {
     throw updateRefusal(error) ?? error;
+  }
+}
+
+export async function submitIdpConfigFor(db: Db, client: Client, id: string, submission: IdpConfigSubmission) {
+  const result = await runUpdate(db, client, id, (h) => h.executeUpdate(submitIdpConfig, { args: [submission] }));
+  if (!result.ok) {
+    throw new AppError(
+      'invalid_idp_config',
+      422,
+      `the IdP configuration has ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}: ${result.problems.map((p) => p.message).join('; ')}`,
+      result.problems,
+    );
+  }
+  return { connection: result.connection, warnings: result.warnings };
+}
+
+export async function nominatePilotUsersFor(db: Db, client: Client, id: string, emails: string[]) {
+  return await runUpdate(db, client, id, (h) => h.executeUpdate(nominatePilotUsers, { args: [{ emails }] }));
+}
+
+export async function confirmPilotFor(db: Db, client: Client, id: string) {
+  return await runUpdate(db, client, id, (h) => h.executeUpdate(confirmPilot, { args: [] }));
+}
+
+export async function buildMigrationListFor(db: Db, client: Client, id: string, source: MigrationSource) {
+  return await runUpdate(db, client, id, (h) => h.executeUpdate(buildMigrationList, { args: [source] }));
+}
+
+export async function cancelOnboardingById(db: Db, client: Client, id: string, reason: string, revertTo?: 'enabled' | 'none' | 'keep') {
+  const state = await runUpdate(db, client, id, (h) =>
+    h.executeUpdate(cancelOnboarding, { args: [{ reason, actor: 'support', revertTo }] }),
+  );
+  return { id, stage: state.stage, cancelReason: state.cancelReason, summary: state.summary };
+}
+
+/**
+ * A pilot user's first SSO login: recorded once in PostgreSQL, then the workflow is signalled. Called
+ * fire-and-forget after the login has finished, so logins never wait on Temporal.
+ */
+export async function recordPilotLogin(db: Db, client: () => Promise<Client>, userSid: string, at: Date): Promise<void> {
+  const firsts = await db
+    .update(pilotUsers)
+    .set({ firstLoginAt: at })
+    .where(and(eq(pilotUsers.userSid, userSid), isNull(pilotUsers.firstLoginAt)))
+    .returning({ onboardingId: pilotUsers.onboardingId });
+  if (firsts.length === 0) return;
+  const temporal = await client();
+  for (const { onboardingId } of firsts) {
+    await temporal.workflow.getHandle(workflowIdFor(onboardingId)).signal(pilotUserLoggedIn, { userSid, at: at.toISOString() });
   }
 }

@@ -22,6 +22,7 @@ const envSchema = z.object({
     .min(0, 'must be between 0 and 65535')
     .max(65535, 'must be between 0 and 65535')
     .default(3000),
+  API_WORKERS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(64).default(1),
   PUBLIC_BASE_URL: z
     .url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' })
     .transform((value) => value.replace(/\/+$/, ''))
@@ -41,6 +42,7 @@ const envSchema = z.object({
     .string()
     .refine((value) => /^smtps?:\/\//.test(value) && URL.canParse(value), 'must be an smtp:// or smtps:// URL')
     .optional(),
+  APPROVAL_LINK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   MAIL_FROM: z.string().min(3).default('SSO onboarding <sso-onboarding@localhost>'),
   ALLOW_PRIVATE_IDP_URLS: booleanString.default(false),
   SAML_CLOCK_SKEW_MS: z.coerce
@@ -57,6 +59,8 @@ export interface Config {
   nodeEnv: Env['NODE_ENV'];
   logLevel: Env['LOG_LEVEL'];
   port: number;
+  /** API processes sharing the port through node:cluster; SAML validation is CPU-bound, so one per core. */
+  apiWorkers: number;
   publicBaseUrl: string;
   databaseUrl: string | undefined;
   databasePoolSize: number;
@@ -73,6 +77,7 @@ export interface Config {
   supportApiToken: string | undefined;
   smtpUrl: string | undefined;
   mailFrom: string;
+  approvalLinkSecret: string | undefined;
   allowPrivateIdpUrls: boolean;
   samlClockSkewMs: number;
 }
@@ -106,6 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     nodeEnv: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
     port: e.PORT,
+    apiWorkers: e.API_WORKERS,
     publicBaseUrl: e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`,
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
@@ -122,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     supportApiToken: e.SUPPORT_API_TOKEN,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
+    approvalLinkSecret: e.APPROVAL_LINK_SECRET,
     allowPrivateIdpUrls: e.ALLOW_PRIVATE_IDP_URLS,
     samlClockSkewMs: e.SAML_CLOCK_SKEW_MS,
   };

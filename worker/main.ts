@@ -2,9 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { createDatabase } from '../db/client.js';
+import { createMailer } from '../domain/mail/outbox.js';
 import { systemClock } from '../lib/clock.js';
 import { ConfigError, loadConfig, requireSetting } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
+import { approvalLinkSecret } from '../lib/secrets.js';
 import { connectTemporal, ensureSearchAttributes } from '../lib/temporal.js';
 import { createOnboardingWorker } from './createWorker.js';
 
@@ -14,6 +16,7 @@ async function main() {
   const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL', 'for the worker');
   const database = createDatabase(databaseUrl, { max: config.databasePoolSize, applicationName: 'sso-onboarding-worker' });
 
+  const mailer = createMailer({ database, config, logger, clock: systemClock });
   const admin = await connectTemporal(config.temporal);
   const added = await ensureSearchAttributes(admin.connection, config.temporal.namespace);
   if (added.length > 0) logger.info({ added }, 'registered search attributes');
@@ -32,7 +35,14 @@ async function main() {
   const worker = await createOnboardingWorker({
     connection,
     config,
-    activities: createActivities({ database, clock: systemClock, config, logger }),
+    activities: createActivities({
+      database,
+      mailer,
+      clock: systemClock,
+      config,
+      logger,
+      approvalSecret: await approvalLinkSecret(database.db, config.approvalLinkSecret),
+    }),
   });
   logger.info({ taskQueue: t.taskQueue, namespace: t.namespace, address: t.address }, 'worker started');
   try {
@@ -40,6 +50,7 @@ async function main() {
     await worker.run();
   } finally {
     await connection.close();
+    await mailer.close();
     await database.close();
     logger.info('worker stopped');
   }

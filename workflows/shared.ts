@@ -42,26 +42,109 @@ export interface OnboardingInput {
   options: OnboardingOptions;
 }
 
+export type ApprovalStep = 'pilot' | 'migration_list' | 'go_ahead';
+
+export type IdpConfigSubmission =
+  | { kind: 'metadata'; xml: string; emailAttribute?: string }
+  | { kind: 'metadataUrl'; url: string; emailAttribute?: string }
+  | {
+      kind: 'fields';
+      entityId: string;
+      ssoUrl: string;
+      ssoBinding: 'redirect' | 'post';
+      certificates: string[];
+      logoutRedirectUrl?: string;
+      emailAttribute?: string;
+    };
+
+export interface Problem {
+  field: string;
+  code: string;
+  message: string;
+}
+
+export interface ConnectionView {
+  id: string;
+  spEntityId: string;
+  acsUrl: string;
+  metadataUrl: string;
+  status: string;
+}
+
+export type IdpConfigResult =
+  | { ok: true; connection: ConnectionView; warnings: Problem[] }
+  | { ok: false; problems: Problem[]; warnings: Problem[] };
+
+export type MigrationSource =
+  | { method: 'domain'; domain: string }
+  | { method: 'userSids'; userSids: string[] }
+  | { method: 'accountSids'; accountSids: string[] };
+
+export interface MigrationView {
+  listId: string;
+  version: number;
+  method: MigrationSource['method'];
+  total: number;
+  flagged: number;
+  excluded: number;
+  status: 'building' | 'ready' | 'approved' | 'rejected';
+  problems: { code: string; message: string; values: string[] }[];
+}
+
+export interface PilotUserView {
+  sid: string;
+  email: string;
+  firstLoginAt: string | null;
+}
+
 export interface OnboardingEvent {
   at: string;
   type: string;
   detail?: string;
 }
 
+export interface PendingApproval {
+  step: ApprovalStep;
+  tokenId: string;
+  expiresAt: string;
+}
+
 export interface OnboardingState {
   onboardingId: string;
   stage: Stage;
-  problems: string[];
+  problems: Problem[];
+  connection: ConnectionView | null;
+  pilot: { users: PilotUserView[]; unknownEmails: string[]; customerConfirmed: boolean; supportConfirmed: boolean };
+  migration: MigrationView | null;
+  pending: PendingApproval[];
   events: OnboardingEvent[];
   cancelReason: string | null;
+  summary: OnboardingSummary | null;
 }
 
 export interface OnboardingSummary {
   onboardingId: string;
   stage: Stage;
   cancelReason: string | null;
+  /** Who is where at the end, from the list itself. */
+  counts: { listed: number; excluded: number; enabled: number; enforced: number; reverted: number };
+}
+
+export interface ApprovalDecision {
+  tokenId: string;
+  step: ApprovalStep;
+  decision: 'approve' | 'reject';
+  reason?: string;
+  excludes?: string[];
 }
 
 export const getOnboardingState = defineQuery<OnboardingState>('getOnboardingState');
-export const cancelOnboarding = defineUpdate<OnboardingState, [{ reason: string; actor: string }]>('cancelOnboarding');
+export const submitIdpConfig = defineUpdate<IdpConfigResult, [IdpConfigSubmission]>('submitIdpConfig');
+export const nominatePilotUsers = defineUpdate<OnboardingState['pilot'], [{ emails: string[] }]>('nominatePilotUsers');
+export const confirmPilot = defineUpdate<OnboardingState['pilot'], []>('confirmPilot');
+export const buildMigrationList = defineUpdate<MigrationView, [MigrationSource]>('buildMigrationList');
+export const recordApproval = defineUpdate<{ stage: Stage }, [ApprovalDecision]>('recordApproval');
+export const cancelOnboarding = defineUpdate<OnboardingState, [{ reason: string; actor: string; revertTo?: 'enabled' | 'none' | 'keep' }]>(
+  'cancelOnboarding',
+);
 export const pilotUserLoggedIn = defineSignal<[{ userSid: string; at: string }]>('pilotUserLoggedIn');

@@ -1,66 +1,411 @@
-import { ApplicationFailure, condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  uuid4,
+} from '@temporalio/workflow';
 import type { OnboardingActivities } from '../activities/index.js';
 import {
+  type ApprovalDecision,
+  type ApprovalStep,
+  buildMigrationList,
   cancelOnboarding,
+  confirmPilot,
   customerIdKey,
   getOnboardingState,
+  nominatePilotUsers,
   type OnboardingInput,
   type OnboardingState,
   type OnboardingSummary,
   onboardingStageKey,
+  pilotUserLoggedIn,
+  recordApproval,
   type Stage,
+  submitIdpConfig,
 } from './shared.js';
 
-const { recordOnboardingStage } = proxyActivities<OnboardingActivities>({
-  startToCloseTimeout: '30s',
-  retry: { maximumInterval: '10s' },
+const quick = proxyActivities<OnboardingActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumInterval: '30 seconds' },
+});
+// Activities run from Update handlers: someone waits for the answer, so a fault surfaces after a few
+// tries instead of retrying forever. Config validation may fetch metadata by URL (10 s timeout).
+const interactive = proxyActivities<OnboardingActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 3, maximumInterval: '5 seconds' },
+});
+// Batches of a rollout run inside one activity that heartbeats its cursor, so history stays small
+// however long the list, and a retry resumes where the last heartbeat left off.
+const rollout = proxyActivities<OnboardingActivities>({
+  startToCloseTimeout: '6 hours',
+  heartbeatTimeout: '1 minute',
+  retry: { maximumInterval: '30 seconds' },
 });
 
+const maxEvents = 200;
+
+class OnboardingCancelled extends Error {}
+
 export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingSummary> {
+  const { onboardingId, options } = input;
   const state: OnboardingState = {
-    onboardingId: input.onboardingId,
+    onboardingId,
     stage: 'config_intake',
     problems: [],
+    connection: null,
+    pilot: { users: [], unknownEmails: [], customerConfirmed: false, supportConfirmed: false },
+    migration: null,
+    pending: [],
     events: [],
     cancelReason: null,
+    summary: null,
   };
+  const decisions = new Map<ApprovalStep, ApprovalDecision>();
+  let cancelRequest: { reason: string; actor: string; revertTo: 'enabled' | 'none' | 'keep' } | null = null;
+  let revertedCount = 0;
 
+  // Date is workflow time inside the sandbox, so events are deterministic on replay.
   const note = (type: string, detail?: string) => {
-    // Date is workflow time inside the sandbox, so this is deterministic on replay.
-    state.events.push({ at: new Date().toISOString(), type, detail });
+    state.events.push({ at: new Date().toISOString(), type, ...(detail ? { detail } : {}) });
+    if (state.events.length > maxEvents) state.events.splice(0, state.events.length - maxEvents);
   };
-
   const enterStage = async (stage: Stage) => {
     state.stage = stage;
     upsertSearchAttributes([{ key: onboardingStageKey, value: stage }]);
-    await recordOnboardingStage({ onboardingId: input.onboardingId, stage });
+    note('stage', stage);
+    await quick.recordOnboardingStage({ onboardingId, stage, connectionId: state.connection?.id ?? null });
+  };
+  const refuse = (message: string, type: string) => ApplicationFailure.nonRetryable(message, type);
+  const requireStage = (allowed: Stage[], action: string) => {
+    if (cancelRequest) throw refuse(`${action} refused: the onboarding is being cancelled`, 'wrong_stage');
+    if (!allowed.includes(state.stage))
+      throw refuse(`${action} is not possible in stage ${state.stage} (needs ${allowed.join(' or ')})`, 'wrong_stage');
+  };
+  const waitFor = async (ready: () => boolean, timeoutMs?: number): Promise<boolean> => {
+    let done = true;
+    if (timeoutMs === undefined) await condition(() => ready() || cancelRequest !== null);
+    else done = await condition(() => ready() || cancelRequest !== null, timeoutMs);
+    if (cancelRequest) throw new OnboardingCancelled();
+    return done;
   };
 
   setHandler(getOnboardingState, () => state);
+
+  setHandler(
+    submitIdpConfig,
+    async (submission) => {
+      const checked = await interactive.validateIdpConfig(submission);
+      if (!checked.ok) {
+        state.problems = checked.problems;
+        note('idp_config_invalid', `${checked.problems.length} problems`);
+        return { ok: false, problems: checked.problems, warnings: checked.warnings };
+      }
+      const connection = await interactive.saveConnection({
+        onboardingId,
+        customerName: input.customerName,
+        emailDomains: input.emailDomains,
+        config: checked.config,
+      });
+      state.problems = [];
+      state.connection = connection;
+      note('idp_config_accepted', connection.id);
+      return { ok: true, connection, warnings: checked.warnings };
+    },
+    { validator: (_submission) => requireStage(['config_intake'], 'IdP configuration') },
+  );
+
+  setHandler(
+    nominatePilotUsers,
+    async ({ emails }) => {
+      const connectionId = state.connection?.id as string;
+      const result = await interactive.enablePilotUsers({ onboardingId, connectionId, emails });
+      const known = new Set(state.pilot.users.map((u) => u.sid));
+      for (const user of result.users) if (!known.has(user.sid)) state.pilot.users.push({ ...user, firstLoginAt: null });
+      state.pilot.unknownEmails = result.unknownEmails;
+      note(
+        'pilot_nominated',
+        `${result.users.length} users${result.unknownEmails.length ? `, ${result.unknownEmails.length} unknown` : ''}`,
+      );
+      return state.pilot;
+    },
+    {
+      validator: ({ emails }) => {
+        requireStage(['pilot'], 'Nominating pilot users');
+        if (!Array.isArray(emails) || emails.length === 0) throw refuse('at least one email is required', 'invalid_request');
+      },
+    },
+  );
+
+  setHandler(
+    confirmPilot,
+    () => {
+      state.pilot.supportConfirmed = true;
+      note('pilot_confirmed', 'support');
+      return state.pilot;
+    },
+    {
+      validator: () => {
+        requireStage(['pilot'], 'Confirming the pilot');
+        if (state.pilot.users.length === 0) throw refuse('nominate pilot users before confirming the pilot', 'pilot_not_started');
+      },
+    },
+  );
+
+  setHandler(
+    buildMigrationList,
+    async (source) => {
+      const listId = `ml_${uuid4().replace(/-/g, '').slice(0, 24)}`;
+      const list = await interactive.buildMigrationList({ listId, onboardingId, connectionDomains: input.emailDomains, source });
+      state.migration = list;
+      decisions.delete('migration_list');
+      note('migration_list_built', `v${list.version}: ${list.total} users, ${list.flagged} flagged`);
+      return list;
+    },
+    { validator: (_source) => requireStage(['migration_list', 'list_review'], 'Building the migration list') },
+  );
+
+  setHandler(
+    recordApproval,
+    (decision) => {
+      decisions.set(decision.step, decision);
+      state.pending = state.pending.filter((p) => p.tokenId !== decision.tokenId);
+      note(`${decision.step}_${decision.decision === 'approve' ? 'approved' : 'rejected'}`, decision.reason);
+      return { stage: state.stage };
+    },
+    {
+      validator: (decision) => {
+        if (cancelRequest || state.stage === 'cancelled' || state.stage === 'completed')
+          throw refuse(`the onboarding is ${state.stage}`, 'stale_link');
+        if (!state.pending.some((p) => p.tokenId === decision.tokenId && p.step === decision.step)) {
+          throw refuse('this link is no longer the one awaited for this step', 'stale_link');
+        }
+      },
+    },
+  );
+
   setHandler(
     cancelOnboarding,
-    async ({ reason }) => {
+    async ({ reason, actor, revertTo }) => {
+      cancelRequest = { reason, actor, revertTo: revertTo ?? 'enabled' };
       state.cancelReason = reason;
-      // Answer once the cancellation has taken effect, so the caller sees the final stage.
+      // Answer once the cancellation has taken effect, so the caller sees the final stage and summary.
       await condition(() => state.stage === 'cancelled');
       return state;
     },
     {
       validator: ({ reason }) => {
-        if (state.stage === 'completed' || state.stage === 'cancelled') {
-          throw ApplicationFailure.nonRetryable(`onboarding is already ${state.stage}`, 'wrong_stage');
-        }
-        if (!reason?.trim()) throw ApplicationFailure.nonRetryable('a reason is required to cancel', 'reason_required');
+        if (state.stage === 'completed' || state.stage === 'cancelled') throw refuse(`onboarding is already ${state.stage}`, 'wrong_stage');
+        if (cancelRequest) throw refuse('the onboarding is already being cancelled', 'wrong_stage');
+        if (!reason?.trim()) throw refuse('a reason is required to cancel', 'reason_required');
       },
     },
   );
 
+  setHandler(pilotUserLoggedIn, ({ userSid, at }) => {
+    const user = state.pilot.users.find((u) => u.sid === userSid);
+    if (user && !user.firstLoginAt) {
+      user.firstLoginAt = at;
+      note('pilot_first_login', user.email);
+    }
+  });
+
+  /** Issues the link, mails it, reminds on a timer and escalates once overdue; returns the decision. */
+  const awaitApproval = async (step: ApprovalStep, subjectVersion: number, context: Record<string, unknown>): Promise<ApprovalDecision> => {
+    let startedAt = Date.now();
+    let reminders = 0;
+    const issue = async (reminderNumber: number) => {
+      const issued = await quick.requestApproval({
+        onboardingId,
+        customerName: input.customerName,
+        step,
+        approverEmail: input.adminEmail,
+        subjectVersion,
+        expiresAt: new Date(startedAt + options.approvalTimeoutMs).toISOString(),
+        reminderNumber,
+        context,
+      });
+      state.pending = [...state.pending.filter((p) => p.step !== step), { step, tokenId: issued.tokenId, expiresAt: issued.expiresAt }];
+    };
+    await issue(0);
+    for (;;) {
+      if (await waitFor(() => decisions.has(step), options.reminderEveryMs)) break;
+      if (Date.now() - startedAt >= options.approvalTimeoutMs) {
+        note('approval_overdue', step);
+        state.problems.push({ field: step, code: 'approval_overdue', message: `the ${step.replace('_', ' ')} approval is overdue` });
+        await quick.sendEscalation({
+          onboardingId,
+          customerName: input.customerName,
+          step,
+          recipient: input.adminEmail,
+          waitingSince: new Date(startedAt).toISOString(),
+          round: reminders,
+        });
+        startedAt = Date.now();
+        reminders = 0;
+        await issue(0);
+      } else {
+        reminders += 1;
+        note('approval_reminder', `${step} #${reminders}`);
+        await issue(reminders);
+      }
+    }
+    state.problems = state.problems.filter((p) => !(p.code === 'approval_overdue' && p.field === step));
+    const decision = decisions.get(step) as ApprovalDecision;
+    decisions.delete(step);
+    return decision;
+  };
+
+  const runRollout = async (action: 'enable' | 'enforce') => {
+    const migration = state.migration as NonNullable<OnboardingState['migration']>;
+    const scope = new CancellationScope();
+    const work = scope.run(() =>
+      rollout.rolloutUsers({
+        action,
+        listId: migration.listId,
+        onboardingId,
+        connectionId: state.connection?.id as string,
+        batchSize: options.batchSize,
+      }),
+    );
+    // A cancel request stops the rollout after the batch in progress (each batch is one transaction).
+    const watcher = condition(() => cancelRequest !== null).then(() => scope.cancel());
+    try {
+      const result = await work;
+      note(`${action}d`, `${result.processed} users`);
+    } catch (error) {
+      if (isCancellation(error) && cancelRequest) throw new OnboardingCancelled();
+      throw error;
+    }
+    void watcher;
+  };
+
   upsertSearchAttributes([{ key: customerIdKey, value: input.customerId }]);
-  await enterStage('config_intake');
   note('started');
 
-  await condition(() => state.cancelReason !== null);
-  note('cancelled', state.cancelReason ?? undefined);
-  await enterStage('cancelled');
-  return { onboardingId: input.onboardingId, stage: state.stage, cancelReason: state.cancelReason };
+  const counts = async () => {
+    if (!state.migration) return { listed: 0, excluded: 0, enabled: 0, enforced: 0, reverted: revertedCount };
+    const progress = await quick.rolloutProgress({ listId: state.migration.listId });
+    return {
+      listed: progress.total + progress.excluded,
+      excluded: progress.excluded,
+      enabled: progress.enabled,
+      enforced: progress.enforced,
+      reverted: revertedCount,
+    };
+  };
+
+  try {
+    await enterStage('config_intake');
+    await waitFor(() => state.connection !== null);
+
+    await enterStage('sp_details_sent');
+    const connection = state.connection as unknown as NonNullable<OnboardingState['connection']>;
+    await quick.sendSpDetails({ onboardingId, customerName: input.customerName, recipient: input.adminEmail, connection });
+
+    await enterStage('pilot');
+    await waitFor(() => state.pilot.users.length > 0);
+    while (!state.pilot.customerConfirmed) {
+      const decision = await awaitApproval('pilot', 1, { pilotUsers: state.pilot.users.map((u) => u.email) });
+      state.pilot.customerConfirmed = decision.decision === 'approve';
+    }
+    await waitFor(() => state.pilot.supportConfirmed);
+
+    await enterStage('migration_list');
+    for (;;) {
+      await waitFor(() => state.migration !== null && state.migration.status === 'ready');
+      await enterStage('list_review');
+      const list = state.migration as unknown as NonNullable<OnboardingState['migration']>;
+      const decision = await awaitApproval('migration_list', list.version, {
+        total: list.total,
+        flagged: list.flagged,
+        version: list.version,
+      });
+      if (decision.decision === 'approve') {
+        state.migration = await quick.decideMigrationList({ listId: list.listId, decision: 'approve', excludes: decision.excludes ?? [] });
+        break;
+      }
+      if (decision.excludes && decision.excludes.length > 0) {
+        const nextListId = `ml_${uuid4().replace(/-/g, '').slice(0, 24)}`;
+        state.migration = await quick.decideMigrationList({
+          listId: list.listId,
+          decision: 'reject',
+          excludes: decision.excludes,
+          reason: decision.reason,
+          nextListId,
+        });
+        note('migration_list_revised', `v${state.migration.version}`);
+      } else {
+        state.migration = await quick.decideMigrationList({
+          listId: list.listId,
+          decision: 'reject',
+          excludes: [],
+          reason: decision.reason,
+        });
+        await enterStage('migration_list');
+      }
+    }
+
+    await enterStage('enabling');
+    await runRollout('enable');
+
+    await enterStage('awaiting_go_ahead');
+    if (options.notifyUsers) {
+      await rollout.sendHeadsUp({
+        onboardingId,
+        customerName: input.customerName,
+        listId: (state.migration as NonNullable<OnboardingState['migration']>).listId,
+      });
+      note('users_notified');
+    }
+    for (;;) {
+      const decision = await awaitApproval('go_ahead', 1, {});
+      if (decision.decision === 'approve') break;
+    }
+
+    await enterStage('enforcing');
+    await runRollout('enforce');
+
+    state.summary = { onboardingId, stage: 'completed', cancelReason: null, counts: await counts() };
+    await quick.finishOnboarding({
+      onboardingId,
+      customerName: input.customerName,
+      recipient: input.adminEmail,
+      summary: state.summary.counts,
+      outcome: 'completed',
+    });
+    await enterStage('completed');
+    return state.summary;
+  } catch (error) {
+    if (!(error instanceof OnboardingCancelled)) throw error;
+  }
+
+  // Cancelled: no half-enforced state. Whatever this list enforced goes back unless support said otherwise.
+  const request = cancelRequest as unknown as { reason: string; actor: string; revertTo: 'enabled' | 'none' | 'keep' };
+  await CancellationScope.nonCancellable(async () => {
+    if (state.migration && state.connection && request.revertTo !== 'keep') {
+      revertedCount = await quick.revertEnforcement({
+        listId: state.migration.listId,
+        onboardingId,
+        connectionId: state.connection.id,
+        to: request.revertTo,
+      });
+      note('enforcement_reverted', `${revertedCount} users to ${request.revertTo}`);
+    }
+    state.pending = [];
+    state.summary = { onboardingId, stage: 'cancelled', cancelReason: request.reason, counts: await counts() };
+    await quick.finishOnboarding({
+      onboardingId,
+      customerName: input.customerName,
+      recipient: input.adminEmail,
+      summary: state.summary.counts,
+      outcome: 'cancelled',
+    });
+    note('cancelled', request.reason);
+    await enterStage('cancelled');
+  });
+  return state.summary as unknown as OnboardingSummary;
 }

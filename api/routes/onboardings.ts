@@ -1,14 +1,38 @@
-import { Router } from 'express';
-import { cancelOnboardingById, getOnboarding, listOnboardings, startOnboarding } from '../../domain/onboardings.js';
+import express, { Router } from 'express';
+import { pageMigrationList } from '../../domain/migrationLists.js';
+import {
+  buildMigrationListFor,
+  cancelOnboardingById,
+  confirmPilotFor,
+  getOnboarding,
+  listOnboardings,
+  nominatePilotUsersFor,
+  startOnboarding,
+  submitIdpConfigFor,
+} from '../../domain/onboardings.js';
+import { AppError } from '../../lib/errors.js';
+import type { IdpConfigSubmission } from '../../workflows/shared.js';
 import type { ApiDeps } from '../deps.js';
-import { cancelOnboardingBody, createOnboardingBody } from '../schemas.js';
+import {
+  cancelBody,
+  createOnboardingBody,
+  idpConfigFieldsBody,
+  idpConfigQuery,
+  idpConfigUrlBody,
+  migrationListBody,
+  migrationListQuery,
+  pilotUsersBody,
+} from '../schemas.js';
 
-export function onboardingsRouter({ database, temporal, config }: ApiDeps): Router {
+const metadataTypes = ['application/samlmetadata+xml', 'text/xml', 'application/xml'];
+
+export function onboardingsRouter({ database, temporal, config, clock, approvalSecret }: ApiDeps): Router {
   const router = Router();
+  const client = async () => (await temporal()).client;
+
   router.post('/onboardings', async (req, res) => {
     const body = createOnboardingBody.parse(req.body);
-    const { client } = await temporal();
-    const started = await startOnboarding(database.db, client, config.temporal.taskQueue, {
+    const started = await startOnboarding(database.db, await client(), config.temporal.taskQueue, {
       customerName: body.customerName,
       customerId: body.customerId,
       adminEmail: body.adminEmail,
@@ -22,15 +46,64 @@ export function onboardingsRouter({ database, temporal, config }: ApiDeps): Rout
     });
     res.status(201).json(started);
   });
+
   router.get('/onboardings', async (_req, res) => {
     res.json({ items: await listOnboardings(database.db) });
   });
+
   router.get('/onboardings/:id', async (req, res) => {
-    res.json(await getOnboarding(database.db, (await temporal()).client, req.params.id));
+    res.json(
+      await getOnboarding(database, await client(), req.params.id, {
+        secret: approvalSecret,
+        publicBaseUrl: config.publicBaseUrl,
+        now: clock.now(),
+      }),
+    );
   });
+
+  // An IdP metadata document as the body, or JSON naming a metadata URL or the fields one by one.
+  router.post('/onboardings/:id/idp-config', express.text({ type: metadataTypes, limit: '1mb' }), async (req, res) => {
+    let submission: IdpConfigSubmission;
+    if (req.is(metadataTypes)) {
+      if (typeof req.body !== 'string' || req.body.trim() === '')
+        throw new AppError('invalid_request', 400, 'the metadata document is empty');
+      submission = { kind: 'metadata', xml: req.body, ...idpConfigQuery.parse(req.query) };
+    } else if (req.body && typeof req.body === 'object' && 'metadataUrl' in req.body) {
+      const body = idpConfigUrlBody.parse(req.body);
+      submission = { kind: 'metadataUrl', url: body.metadataUrl, emailAttribute: body.emailAttribute };
+    } else {
+      submission = { kind: 'fields', ...idpConfigFieldsBody.parse(req.body ?? {}) };
+    }
+    res.json(await submitIdpConfigFor(database.db, await client(), req.params.id, submission));
+  });
+
+  router.post('/onboardings/:id/pilot-users', async (req, res) => {
+    const { emails } = pilotUsersBody.parse(req.body);
+    res.json(await nominatePilotUsersFor(database.db, await client(), req.params.id, emails));
+  });
+
+  router.post('/onboardings/:id/pilot/confirm', async (req, res) => {
+    res.json(await confirmPilotFor(database.db, await client(), req.params.id));
+  });
+
+  router.post('/onboardings/:id/migration-list', async (req, res) => {
+    const source = migrationListBody.parse(req.body);
+    res.status(202).json(await buildMigrationListFor(database.db, await client(), req.params.id, source));
+  });
+
+  router.get('/migration-lists/:listId', async (req, res) => {
+    const { cursor, limit } = migrationListQuery.parse(req.query);
+    const listId = req.params.listId;
+    if (!/^ml_[0-9a-f]{24}$/.test(listId)) throw new AppError('not_found', 404, `migration list ${listId} not found`);
+    const exists = await database.sql`select 1 from migration_lists where id = ${listId}`;
+    if (exists.length === 0) throw new AppError('not_found', 404, `migration list ${listId} not found`);
+    res.json(await pageMigrationList(database.sql, listId, cursor, limit));
+  });
+
   router.post('/onboardings/:id/cancel', async (req, res) => {
-    const { reason } = cancelOnboardingBody.parse(req.body);
-    res.json(await cancelOnboardingById(database.db, (await temporal()).client, req.params.id, reason));
+    const { reason, revertTo } = cancelBody.parse(req.body);
+    res.json(await cancelOnboardingById(database.db, await client(), req.params.id, reason, revertTo));
   });
+
   return router;
 }

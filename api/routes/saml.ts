@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import { findConnection, findConnectionForEmail } from '../../domain/connections.js';
 import { recordLoginAttempt } from '../../domain/loginAudit.js';
+import { recordPilotLogin } from '../../domain/onboardings.js';
 import { consumeSamlResponse } from '../../domain/saml/acs.js';
 import { maxSamlResponseLength } from '../../domain/saml/document.js';
 import { LoginRefused } from '../../domain/saml/refusal.js';
@@ -87,7 +88,10 @@ export function samlRouter(deps: ApiDeps): Router {
         ip: req.ip,
         detail: login.assertionId,
       });
-      deps.onSsoLogin?.({ userSid: login.userSid, connectionId: connection.id, at: deps.clock.now() });
+      // Fire-and-forget: the login is complete whether or not Temporal answers.
+      void recordPilotLogin(database.db, async () => (await deps.temporal()).client, login.userSid, deps.clock.now()).catch(
+        (error: unknown) => req.log.warn({ err: error, userSid: login.userSid }, 'could not tell the onboarding about a pilot login'),
+      );
       setSessionCookie(res, login.sessionToken, login.sessionExpiresAt, config.publicBaseUrl.startsWith('https:'));
       res.redirect(303, localRedirectTarget(body.RelayState));
     },

@@ -9,6 +9,7 @@ import { createMetrics } from '../../lib/metrics.js';
 import { connectTemporal, lazyTemporal } from '../../lib/temporal.js';
 
 export const supportToken = 'test-support-token-0123456789';
+export const approvalSecret = 'test-approval-link-secret-0123456789abcdef';
 
 export function testConfig(overrides: NodeJS.ProcessEnv = {}): Config {
   return loadConfig({
@@ -18,6 +19,7 @@ export function testConfig(overrides: NodeJS.ProcessEnv = {}): Config {
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     TEMPORAL_TASK_QUEUE: `test-${Math.random().toString(36).slice(2, 10)}`,
     SUPPORT_API_TOKEN: supportToken,
+    APPROVAL_LINK_SECRET: approvalSecret,
     PUBLIC_BASE_URL: 'http://localhost:3000',
     ...overrides,
   });
@@ -39,6 +41,7 @@ export function testApiDeps(config: Config, database: Database, overrides: Parti
     logger: createLogger(config, 'test'),
     metrics: createMetrics(),
     clock: { now: () => new Date() },
+    approvalSecret,
     ...overrides,
   };
   return { deps, app: createApp(deps), closeTemporal: temporal.close };

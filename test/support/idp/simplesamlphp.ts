@@ -66,6 +66,8 @@ export interface SimpleSamlIdp {
   certificatePem: string;
   /** URL that starts an IdP-initiated login towards that SP (optionally with a RelayState). */
   idpInitiatedUrl(spEntityId: string, relayState?: string): string;
+  /** Registers another SP while the IdP runs (for SPs whose entity ID is known only later). */
+  addServiceProvider(sp: SimpleSamlSp): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -103,6 +105,7 @@ export async function startSimpleSamlIdp(options: SimpleSamlIdpOptions): Promise
   const entityId = `${baseUrl}/saml2/idp/metadata.php`;
   const ssoUrl = `${baseUrl}/saml2/idp/SSOService.php`;
 
+  const serviceProviders = [...options.sp];
   let stopped = false;
   const cleanupOnExit = (): void => {
     running.child.kill('SIGKILL');
@@ -122,6 +125,10 @@ export async function startSimpleSamlIdp(options: SimpleSamlIdpOptions): Promise
       if (relayState !== undefined) url.searchParams.set('RelayState', relayState);
       return url.toString();
     },
+    async addServiceProvider(sp: SimpleSamlSp): Promise<void> {
+      serviceProviders.push(sp);
+      await writeSpRemote(join(dir, 'metadata'), serviceProviders);
+    },
     async stop(): Promise<void> {
       if (stopped) return;
       stopped = true;
@@ -137,7 +144,6 @@ export async function startSimpleSamlIdp(options: SimpleSamlIdpOptions): Promise
 // Configuration
 
 function validateOptions(options: SimpleSamlIdpOptions): void {
-  if (options.sp.length === 0) throw new Error('startSimpleSamlIdp: at least one SP is required');
   if (options.users.length === 0) throw new Error('startSimpleSamlIdp: at least one user is required');
   const seen = new Set<string>();
   for (const user of options.users) {
@@ -273,9 +279,16 @@ async function writeConfiguration(
   };
   await writeFile(join(paths.metadata, 'saml20-idp-hosted.php'), `<?php\n$metadata[${php(entityId)}] = ${php(idpHosted)};\n`);
 
+  await writeSpRemote(paths.metadata, options.sp);
+
+  await writeFile(join(dir, 'router.php'), ROUTER_PHP);
+}
+
+/** SimpleSAMLphp reads this file on every request, so SPs can be added while the IdP runs. */
+async function writeSpRemote(metadataDir: string, sps: SimpleSamlSp[]): Promise<void> {
   // One entry per SP entity ID; several acsUrl for the same entity ID become several endpoints.
   const spRemote = new Map<string, string[]>();
-  for (const sp of options.sp) spRemote.set(sp.entityId, [...(spRemote.get(sp.entityId) ?? []), sp.acsUrl]);
+  for (const sp of sps) spRemote.set(sp.entityId, [...(spRemote.get(sp.entityId) ?? []), sp.acsUrl]);
   let spFile = '<?php\n';
   for (const [spEntityId, acsUrls] of spRemote) {
     const entry: PhpValue = {
@@ -292,9 +305,7 @@ async function writeConfiguration(
     };
     spFile += `$metadata[${php(spEntityId)}] = ${php(entry)};\n`;
   }
-  await writeFile(join(paths.metadata, 'saml20-sp-remote.php'), spFile);
-
-  await writeFile(join(dir, 'router.php'), ROUTER_PHP);
+  await writeFile(join(metadataDir, 'saml20-sp-remote.php'), spFile);
 }
 
 // Router for `php -S`: serves SimpleSAMLphp's www/ folder under /simplesaml/, runs the first

@@ -1,0 +1,151 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { and, eq, isNull } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { approvalTokens } from '../db/schema.js';
+
+export type ApprovalStep = 'pilot' | 'migration_list' | 'go_ahead';
+
+/**
+ * A link token is `<tokenId>.<mac>`, the mac an HMAC of the ID under a server secret. The database keeps
+ * only the token's hash, so a copy of it approves nothing, yet the service can show a pending link
+ * again (support's view, a retried mail) without ever storing it.
+ */
+function macFor(secret: string, tokenId: string): string {
+  return createHmac('sha256', secret).update(`approval:${tokenId}`).digest('base64url');
+}
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export const approvalUrl = (publicBaseUrl: string, secret: string, tokenId: string) =>
+  `${publicBaseUrl}/approvals/${tokenId}.${macFor(secret, tokenId)}`;
+
+export interface IssuedApproval {
+  tokenId: string;
+  url: string;
+  expiresAt: Date;
+}
+
+/**
+ * Issues the link for one step of one onboarding, for one approver and subject version. Idempotent:
+ * asking again while that link is live returns it; a new subject version supersedes older links.
+ */
+export async function issueApproval(
+  db: Db,
+  input: {
+    onboardingId: string;
+    step: ApprovalStep;
+    approverEmail: string;
+    subjectVersion: number;
+    expiresAt: Date;
+    secret: string;
+    publicBaseUrl: string;
+    now: Date;
+  },
+): Promise<IssuedApproval> {
+  return await db.transaction(async (tx) => {
+    const live = await tx
+      .select()
+      .from(approvalTokens)
+      .where(
+        and(
+          eq(approvalTokens.onboardingId, input.onboardingId),
+          eq(approvalTokens.step, input.step),
+          isNull(approvalTokens.usedAt),
+          isNull(approvalTokens.supersededAt),
+        ),
+      )
+      .for('update');
+    const same = live.find((t) => t.subjectVersion === input.subjectVersion && t.approverEmail === input.approverEmail);
+    if (same) return { tokenId: same.id, url: approvalUrl(input.publicBaseUrl, input.secret, same.id), expiresAt: same.expiresAt };
+    for (const old of live) await tx.update(approvalTokens).set({ supersededAt: input.now }).where(eq(approvalTokens.id, old.id));
+    const tokenId = `apr_${randomBytes(16).toString('hex')}`;
+    const token = `${tokenId}.${macFor(input.secret, tokenId)}`;
+    await tx.insert(approvalTokens).values({
+      id: tokenId,
+      tokenHash: hashToken(token),
+      onboardingId: input.onboardingId,
+      step: input.step,
+      approverEmail: input.approverEmail,
+      subjectVersion: input.subjectVersion,
+      expiresAt: input.expiresAt,
+      createdAt: input.now,
+    });
+    return { tokenId, url: approvalUrl(input.publicBaseUrl, input.secret, tokenId), expiresAt: input.expiresAt };
+  });
+}
+
+export type ApprovalLinkState = 'valid' | 'used' | 'expired' | 'superseded';
+
+export interface ApprovalLink {
+  tokenId: string;
+  onboardingId: string;
+  step: ApprovalStep;
+  approverEmail: string;
+  subjectVersion: number | null;
+  expiresAt: Date;
+  usedAt: Date | null;
+  decision: string | null;
+  state: ApprovalLinkState;
+}
+
+/** Finds a link by the token in its URL; undefined for anything that is not a token we issued. */
+export async function findApproval(db: Db, secret: string, token: string, now: Date): Promise<ApprovalLink | undefined> {
+  const match = /^(apr_[0-9a-f]{32})\.([A-Za-z0-9_-]{43})$/.exec(token);
+  if (!match) return undefined;
+  const [, tokenId, mac] = match as unknown as [string, string, string];
+  const expected = Buffer.from(macFor(secret, tokenId));
+  if (!timingSafeEqual(Buffer.from(mac), expected)) return undefined;
+  const [row] = await db
+    .select()
+    .from(approvalTokens)
+    .where(eq(approvalTokens.tokenHash, hashToken(token)));
+  if (!row) return undefined;
+  const state: ApprovalLinkState = row.usedAt ? 'used' : row.supersededAt ? 'superseded' : row.expiresAt <= now ? 'expired' : 'valid';
+  return {
+    tokenId: row.id,
+    onboardingId: row.onboardingId,
+    step: row.step,
+    approverEmail: row.approverEmail,
+    subjectVersion: row.subjectVersion,
+    expiresAt: row.expiresAt,
+    usedAt: row.usedAt,
+    decision: row.decision,
+    state,
+  };
+}
+
+/** Claims a link for one decision; of two concurrent posts exactly one wins. */
+export async function claimApproval(db: Db, tokenId: string, decision: string, now: Date): Promise<boolean> {
+  const claimed = await db
+    .update(approvalTokens)
+    .set({ usedAt: now, decision })
+    .where(and(eq(approvalTokens.id, tokenId), isNull(approvalTokens.usedAt), isNull(approvalTokens.supersededAt)))
+    .returning({ id: approvalTokens.id });
+  return claimed.length === 1;
+}
+
+/** Gives a claimed link back when the step could not be recorded (Temporal unreachable), so it can be used again. */
+export async function releaseApproval(db: Db, tokenId: string): Promise<void> {
+  await db.update(approvalTokens).set({ usedAt: null, decision: null }).where(eq(approvalTokens.id, tokenId));
+}
+
+export async function supersedeApprovals(db: Db, onboardingId: string, now: Date): Promise<void> {
+  await db
+    .update(approvalTokens)
+    .set({ supersededAt: now })
+    .where(and(eq(approvalTokens.onboardingId, onboardingId), isNull(approvalTokens.usedAt), isNull(approvalTokens.supersededAt)));
+}
+
+export async function pendingApprovals(db: Db, onboardingId: string, secret: string, publicBaseUrl: string, now: Date) {
+  const rows = await db
+    .select()
+    .from(approvalTokens)
+    .where(and(eq(approvalTokens.onboardingId, onboardingId), isNull(approvalTokens.usedAt), isNull(approvalTokens.supersededAt)));
+  return rows
+    .filter((r) => r.expiresAt > now)
+    .map((r) => ({
+      step: r.step,
+      url: approvalUrl(publicBaseUrl, secret, r.id),
+      expiresAt: r.expiresAt.toISOString(),
+      approverEmail: r.approverEmail,
+    }));
+}

@@ -1,0 +1,296 @@
+export type ApprovalStep = 'pilot' | 'migration_list' | 'go_ahead';
+
+export interface ApprovalContext {
+  total?: number;
+  flagged?: number;
+  version?: number;
+  pilotUsers?: string[];
+}
+
+export interface ApprovalRequestMail {
+  kind: 'approval_request';
+  customerName: string;
+  step: ApprovalStep;
+  url: string;
+  /** ISO 8601 instant. */
+  expiresAt: string;
+  context?: ApprovalContext;
+}
+
+export type MailMessage =
+  | { kind: 'sp_details'; customerName: string; spEntityId: string; acsUrl: string; metadataUrl: string }
+  | ApprovalRequestMail
+  | (Omit<ApprovalRequestMail, 'kind'> & { kind: 'approval_reminder'; reminderNumber: number })
+  /** To support staff; `url` is the onboarding's page in the support console, when there is one. */
+  | { kind: 'approval_escalation'; customerName: string; step: ApprovalStep; waitingSince: string; url?: string }
+  | { kind: 'sso_heads_up'; customerName: string; loginUrl: string }
+  | {
+      kind: 'onboarding_completed';
+      customerName: string;
+      summary: { enforced: number; enabled: number; excluded: number };
+      url?: string;
+    };
+
+export type MailKind = MailMessage['kind'];
+
+export interface RenderedMail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** What a template says; `layout` turns it into the text and HTML parts so escaping lives in one place. */
+interface Draft {
+  subject: string;
+  heading: string;
+  intro: string[];
+  facts?: [label: string, value: string][];
+  checklistTitle?: string;
+  checklist?: string[];
+  action?: { label: string; url: string };
+  outro?: string[];
+}
+
+export function renderMail(message: MailMessage): RenderedMail {
+  return layout(draftFor(message));
+}
+
+function draftFor(message: MailMessage): Draft {
+  switch (message.kind) {
+    case 'sp_details':
+      return spDetails(message);
+    case 'approval_request':
+      return approvalRequest(message);
+    case 'approval_reminder':
+      return reminder(message);
+    case 'approval_escalation':
+      return escalation(message);
+    case 'sso_heads_up':
+      return headsUp(message);
+    case 'onboarding_completed':
+      return completed(message);
+  }
+}
+
+function spDetails(m: Extract<MailMessage, { kind: 'sp_details' }>): Draft {
+  return {
+    subject: `Action needed: configure your identity provider for ${m.customerName} console SSO`,
+    heading: 'Set up the console in your identity provider',
+    intro: [
+      `To turn on single sign-on to the console for ${m.customerName}, add the console as a SAML 2.0 application (service provider) in your identity provider (IdP) with these details:`,
+    ],
+    facts: [
+      ['SP entity ID (audience)', m.spEntityId],
+      ['ACS URL (Security Token Consumer URL)', checkedUrl(m.acsUrl)],
+      ['SP metadata', checkedUrl(m.metadataUrl)],
+    ],
+    checklistTitle: 'In the application settings, please make sure that:',
+    checklist: [
+      'the user’s email address is sent as the NameID (format emailAddress) or in an attribute such as email',
+      'the SAML Response is signed, with SHA-256 or stronger',
+      'the application is assigned at least to your pilot users',
+    ],
+    action: { label: 'Download the SP metadata', url: m.metadataUrl },
+    outro: [
+      'If your IdP can import metadata, the link above gives it everything at once. If anything is unclear, contact our support team.',
+    ],
+  };
+}
+
+const stepTitle: Record<ApprovalStep, string> = {
+  pilot: 'confirm the SSO pilot',
+  migration_list: 'review the SSO migration list',
+  go_ahead: 'give the go-ahead to enforce SSO',
+};
+
+function approvalRequest(m: Omit<ApprovalRequestMail, 'kind'>): Draft {
+  const ctx = m.context ?? {};
+  const step = approvalStepContent(m.step, m.customerName, ctx);
+  return {
+    subject: `Action needed: ${stepTitle[m.step]} for ${m.customerName}`,
+    heading: capitalise(stepTitle[m.step]),
+    intro: step.intro,
+    facts: step.facts,
+    checklistTitle: 'Before you approve, please check that:',
+    checklist: step.checklist,
+    action: { label: 'Open the approval page', url: m.url },
+    outro: [
+      'Opening the link only shows the page: nothing is approved until you press its button.',
+      `The link works once and expires on ${formatUtc(m.expiresAt)}.`,
+      'If you did not expect this email, do not use the link and tell our support team.',
+    ],
+  };
+}
+
+function approvalStepContent(step: ApprovalStep, customerName: string, ctx: ApprovalContext): Pick<Draft, 'intro' | 'facts' | 'checklist'> {
+  const facts = (pairs: [string, number | undefined][]): [string, string][] =>
+    pairs.filter((pair): pair is [string, number] => pair[1] !== undefined).map(([label, n]) => [label, String(n)]);
+  switch (step) {
+    case 'pilot':
+      return {
+        intro: [
+          `${customerName}’s pilot users can now sign in to the console through your identity provider. Please confirm that the pilot worked.`,
+        ],
+        facts: ctx.pilotUsers?.length ? [['Pilot users', ctx.pilotUsers.join(', ')]] : [],
+        checklist: [
+          'each pilot user signed in through your identity provider and reached the console',
+          'they were signed in as themselves (the right email address)',
+        ],
+      };
+    case 'migration_list':
+      return {
+        intro: [
+          `The migration list for ${customerName}, the people who will sign in to the console through your identity provider, is ready for your review.`,
+        ],
+        facts: facts([
+          ['Users on the list', ctx.total],
+          ['Flagged for review', ctx.flagged],
+          ['List version', ctx.version],
+        ]),
+        checklist: [
+          'everyone who should sign in through your identity provider is on the list',
+          'nobody is on it who must keep a password, such as shared or service accounts',
+          'flagged users (addresses outside your domains, or that look like aliases) are right, or excluded',
+        ],
+      };
+    case 'go_ahead':
+      return {
+        intro: [
+          `SSO is enabled for the users on ${customerName}’s approved migration list. With your go-ahead we will enforce it: they will then sign in only through your identity provider, and their console passwords will stop working.`,
+        ],
+        facts: facts([['Users to enforce', ctx.total]]),
+        checklist: [
+          'your identity provider assigns the console application to every one of these users',
+          'your users know they will sign in through your identity provider from now on',
+        ],
+      };
+  }
+}
+
+function reminder(m: Extract<MailMessage, { kind: 'approval_reminder' }>): Draft {
+  const draft = approvalRequest(m);
+  return {
+    ...draft,
+    subject: `Reminder ${m.reminderNumber}: ${stepTitle[m.step]} for ${m.customerName}`,
+    intro: ['We are still waiting for your answer; the onboarding continues once you respond.', ...draft.intro],
+  };
+}
+
+function escalation(m: Extract<MailMessage, { kind: 'approval_escalation' }>): Draft {
+  return {
+    subject: `Approval overdue: ${m.customerName} has not yet done "${stepTitle[m.step]}"`,
+    heading: 'A customer approval is overdue',
+    intro: [
+      `${m.customerName}’s administrator was asked to ${stepTitle[m.step]} and has not answered since ${formatUtc(m.waitingSince)}.`,
+      'Please contact the administrator, check that our emails reached them, and send a new approval link from the onboarding if the old one expired.',
+    ],
+    ...(m.url ? { action: { label: 'Open the onboarding', url: m.url } } : {}),
+  };
+}
+
+function headsUp(m: Extract<MailMessage, { kind: 'sso_heads_up' }>): Draft {
+  return {
+    subject: `Soon you will sign in to the console with your ${m.customerName} account`,
+    heading: 'Your console sign-in is changing',
+    intro: [
+      `${m.customerName} is moving the console to single sign-on. Soon you will sign in through your company’s identity provider, with your usual company account, instead of with a console password.`,
+    ],
+    checklistTitle: 'What to do:',
+    checklist: [
+      'from now on, use the link below (or enter your work email on the login page) and sign in with your company account',
+      'once SSO is enforced for you, your console password stops working',
+      'if you cannot sign in through your company account, contact your company’s IT helpdesk',
+    ],
+    action: { label: 'Sign in with your company account', url: m.loginUrl },
+  };
+}
+
+function completed(m: Extract<MailMessage, { kind: 'onboarding_completed' }>): Draft {
+  return {
+    subject: `SSO onboarding complete for ${m.customerName}`,
+    heading: 'Single sign-on is in place',
+    intro: [`The SSO onboarding for ${m.customerName} is complete.`],
+    facts: [
+      ['SSO enforced (IdP sign-in only)', String(m.summary.enforced)],
+      ['SSO enabled (password still works)', String(m.summary.enabled)],
+      ['Excluded from the migration', String(m.summary.excluded)],
+    ],
+    ...(m.url ? { action: { label: 'See the onboarding summary', url: m.url } } : {}),
+    outro: [
+      'There is nothing more you need to do. If a user cannot sign in, check that your identity provider assigns them the console application; our support team can temporarily restore password sign-in for a user.',
+    ],
+  };
+}
+
+function layout(d: Draft): RenderedMail {
+  const action = d.action && { label: d.action.label, url: checkedUrl(d.action.url) };
+  const text = [
+    d.heading,
+    ...d.intro,
+    d.facts?.length ? d.facts.map(([label, value]) => `${label}: ${value}`).join('\n') : undefined,
+    d.checklist?.length ? [d.checklistTitle, ...d.checklist.map((item) => `- ${item}`)].filter(Boolean).join('\n') : undefined,
+    action ? `${action.label}:\n${action.url}` : undefined,
+    ...(d.outro ?? []),
+  ]
+    .filter((block): block is string => Boolean(block))
+    .join('\n\n');
+
+  const p = (content: string) => `<p style="margin:0 0 14px">${content}</p>`;
+  const html = [
+    '<!doctype html>',
+    '<html><head><meta charset="utf-8"></head>',
+    '<body style="margin:0;padding:24px;background:#f4f5f7;font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.5;color:#1f2328">',
+    '<div style="max-width:560px;margin:0 auto;padding:24px;background:#ffffff;border:1px solid #d8dde3;border-radius:6px">',
+    `<h1 style="margin:0 0 16px;font-size:19px">${escapeHtml(d.heading)}</h1>`,
+    ...d.intro.map((para) => p(escapeHtml(para))),
+    d.facts?.length
+      ? `<table role="presentation" style="margin:0 0 14px;border-collapse:collapse">${d.facts
+          .map(
+            ([label, value]) =>
+              `<tr><td style="padding:2px 12px 2px 0;color:#57606a;vertical-align:top">${escapeHtml(label)}</td><td style="padding:2px 0;font-family:Consolas,monospace;word-break:break-all">${escapeHtml(value)}</td></tr>`,
+          )
+          .join('')}</table>`
+      : '',
+    d.checklist?.length
+      ? `${d.checklistTitle ? p(escapeHtml(d.checklistTitle)) : ''}<ul style="margin:0 0 14px;padding-left:20px">${d.checklist
+          .map((item) => `<li>${escapeHtml(item)}</li>`)
+          .join('')}</ul>`
+      : '',
+    action
+      ? `<p style="margin:22px 0"><a href="${escapeHtml(action.url)}" style="display:inline-block;padding:11px 20px;background:#1f6feb;color:#ffffff;font-weight:bold;text-decoration:none;border-radius:5px">${escapeHtml(action.label)}</a></p>` +
+        `<p style="margin:0 0 14px;font-size:13px;color:#57606a">If the button does not work, copy this address into your browser:<br><a href="${escapeHtml(action.url)}" style="color:#1f6feb;word-break:break-all">${escapeHtml(action.url)}</a></p>`
+      : '',
+    ...(d.outro ?? []).map((para) => p(escapeHtml(para))),
+    '</div></body></html>',
+  ]
+    .filter(Boolean)
+    .join('\n');
+
+  // A customer name is free text: a line break in it must not start a new header line.
+  return { subject: d.subject.replace(/\s+/g, ' ').trim(), text: `${text}\n`, html: `${html}\n` };
+}
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Links come from our own config, but a `javascript:` or relative URL in a mail is never right: refuse to render it. */
+function checkedUrl(value: string): string {
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:'))
+    throw new Error(`mail link is not an absolute http(s) URL: ${value}`);
+  return value;
+}
+
+const weekdays = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const months = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/** "Tuesday 4 March 2025, 14:05 UTC": spelled out so no reader confuses day and month, and in UTC because we cannot know theirs. */
+export function formatUtc(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) throw new Error(`not a date: ${iso}`);
+  const time = `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
+  return `${weekdays[d.getUTCDay()]} ${d.getUTCDate()} ${months[d.getUTCMonth()]} ${d.getUTCFullYear()}, ${time} UTC`;
+}
+
+const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

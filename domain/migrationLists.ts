@@ -1,0 +1,275 @@
+import { randomBytes } from 'node:crypto';
+// drizzle's postgres.js driver replaces the client's JSON and date serializers, so JSON goes in as text
+// with a ::jsonb cast and dates as ISO strings.
+import type postgres from 'postgres';
+import { AppError } from '../lib/errors.js';
+
+export type MigrationMethod =
+  | { method: 'domain'; domain: string }
+  | { method: 'userSids'; userSids: string[] }
+  | { method: 'accountSids'; accountSids: string[] };
+
+export interface MigrationListSummary {
+  listId: string;
+  version: number;
+  method: MigrationMethod['method'];
+  total: number;
+  flagged: number;
+  excluded: number;
+  status: 'building' | 'ready' | 'approved' | 'rejected';
+  /** Input that could not be used (unknown SIDs), reported so nothing is silently dropped. */
+  problems: { code: string; message: string; values: string[] }[];
+}
+
+export const newListId = () => `ml_${randomBytes(12).toString('hex')}`;
+
+// Role mailboxes and sub-addresses are often aliases that do not exist as people in the IdP (seed doc:
+// "If an employee is using an alias that does not exist within your IdP, we may not be able to enable SSO").
+const aliasLocalParts = [
+  'admin',
+  'administrator',
+  'billing',
+  'contact',
+  'dev',
+  'devops',
+  'helpdesk',
+  'hello',
+  'info',
+  'it',
+  'noreply',
+  'no-reply',
+  'office',
+  'ops',
+  'root',
+  'sales',
+  'security',
+  'support',
+  'team',
+  'test',
+];
+
+/** One SQL expression computing an entry's flags, shared by every way of building a list. */
+const flagsSql = (sql: postgres.TransactionSql, domains: string[]) => sql`
+  array_remove(array[
+    case when lower(split_part(u.email, '@', 2)) <> all(${domains}::text[]) then 'outside_connection_domains' end,
+    case when split_part(u.email, '@', 1) like '%+%'
+           or lower(split_part(u.email, '@', 1)) = any(${aliasLocalParts}::text[]) then 'possible_alias' end
+  ], null)`;
+
+/**
+ * Builds the next version of an onboarding's migration list in one set-based statement; the list
+ * stays in PostgreSQL and only its ID, version and counts travel onwards.
+ */
+export async function buildMigrationList(
+  sql: postgres.Sql,
+  input: { listId: string; onboardingId: string; connectionDomains: string[]; source: MigrationMethod },
+): Promise<MigrationListSummary> {
+  const domains = input.connectionDomains.map((d) => d.toLowerCase());
+  return await sql.begin(async (tx) => {
+    const existing = await tx<{ version: number }[]>`select version from migration_lists where id = ${input.listId}`;
+    if (existing[0]) return await summarize(tx, input.listId);
+    // Serialise builds of one onboarding so versions are consecutive.
+    await tx`select id from onboardings where id = ${input.onboardingId} for update`;
+    const [{ next } = { next: 1 }] = await tx<{ next: number }[]>`
+      select coalesce(max(version), 0) + 1 as next from migration_lists where onboarding_id = ${input.onboardingId}`;
+    const { source } = input;
+    const params =
+      source.method === 'domain'
+        ? { domain: source.domain }
+        : source.method === 'userSids'
+          ? { count: source.userSids.length }
+          : { accountSids: source.accountSids };
+    await tx`insert into migration_lists (id, onboarding_id, version, method, params)
+             values (${input.listId}, ${input.onboardingId}, ${next}, ${source.method}, ${JSON.stringify(params)}::jsonb)`;
+    const problems: MigrationListSummary['problems'] = [];
+    if (source.method === 'domain') {
+      await tx`insert into migration_list_entries (list_id, user_sid, email, flags)
+               select ${input.listId}, u.sid, u.email, ${flagsSql(tx, domains)}
+               from users u where lower(split_part(u.email, '@', 2)) = ${source.domain.toLowerCase()}`;
+    } else if (source.method === 'userSids') {
+      await tx`insert into migration_list_entries (list_id, user_sid, email, flags)
+               select ${input.listId}, u.sid, u.email, ${flagsSql(tx, domains)}
+               from users u where u.sid = any(${source.userSids}::text[])`;
+      const unknown = await tx<{ sid: string }[]>`
+        select s.sid from unnest(${source.userSids}::text[]) as s(sid) where not exists (select 1 from users u where u.sid = s.sid)`;
+      if (unknown.length > 0)
+        problems.push({
+          code: 'unknown_user_sids',
+          message: `${unknown.length} user SIDs are not on file`,
+          values: unknown.map((r) => r.sid),
+        });
+    } else {
+      await tx`insert into migration_list_entries (list_id, user_sid, email, flags)
+               select distinct on (u.sid) ${input.listId}, u.sid, u.email, ${flagsSql(tx, domains)}
+               from memberships m join users u on u.sid = m.user_sid
+               where m.account_sid = any(${source.accountSids}::text[])`;
+      const unknown = await tx<{ sid: string }[]>`
+        select s.sid from unnest(${source.accountSids}::text[]) as s(sid) where not exists (select 1 from accounts a where a.sid = s.sid)`;
+      if (unknown.length > 0)
+        problems.push({
+          code: 'unknown_account_sids',
+          message: `${unknown.length} account SIDs are not on file`,
+          values: unknown.map((r) => r.sid),
+        });
+    }
+    await tx`update migration_lists l set status = 'ready', problems = ${JSON.stringify(problems)}::jsonb,
+               total = c.total, flagged = c.flagged, excluded = 0
+             from (select count(*)::int as total, count(*) filter (where cardinality(flags) > 0)::int as flagged
+                   from migration_list_entries where list_id = ${input.listId}) c
+             where l.id = ${input.listId}`;
+    return await summarize(tx, input.listId);
+  });
+}
+
+async function summarize(sql: postgres.Sql | postgres.TransactionSql, listId: string): Promise<MigrationListSummary> {
+  const [row] = await sql<
+    {
+      id: string;
+      version: number;
+      method: MigrationMethod['method'];
+      total: number;
+      flagged: number;
+      excluded: number;
+      status: MigrationListSummary['status'];
+      problems: MigrationListSummary['problems'];
+    }[]
+  >`select id, version, method, total, flagged, excluded, status, problems from migration_lists where id = ${listId}`;
+  if (!row) throw new AppError('not_found', 404, `migration list ${listId} not found`);
+  return {
+    listId: row.id,
+    version: row.version,
+    method: row.method,
+    total: row.total,
+    flagged: row.flagged,
+    excluded: row.excluded,
+    status: row.status,
+    problems: row.problems,
+  };
+}
+
+export async function getMigrationListSummary(sql: postgres.Sql, listId: string): Promise<MigrationListSummary> {
+  return summarize(sql, listId);
+}
+
+/** Marks the given users excluded in this version (unknown SIDs are reported, not ignored). */
+export async function excludeEntries(sql: postgres.Sql | postgres.TransactionSql, listId: string, userSids: string[]) {
+  if (userSids.length === 0) return { excluded: 0, unknown: [] as string[] };
+  const updated = await sql<{ user_sid: string }[]>`
+    update migration_list_entries set excluded = true where list_id = ${listId} and user_sid = any(${userSids}::text[]) returning user_sid`;
+  const found = new Set(updated.map((r) => r.user_sid));
+  await sql`update migration_lists set excluded = (select count(*)::int from migration_list_entries where list_id = ${listId} and excluded) where id = ${listId}`;
+  return { excluded: found.size, unknown: userSids.filter((s) => !found.has(s)) };
+}
+
+/** A rejection with exclusions: the next version copies this one with the exclusions applied. */
+export async function reviseMigrationList(
+  sql: postgres.Sql,
+  input: { fromListId: string; listId: string; excludes: string[] },
+): Promise<MigrationListSummary> {
+  return await sql.begin(async (tx) => {
+    const existing = await tx`select 1 from migration_lists where id = ${input.listId}`;
+    if (existing.length > 0) return await summarize(tx, input.listId);
+    const [from] = await tx<{ onboarding_id: string; method: string; params: unknown; problems: unknown }[]>`
+      select onboarding_id, method, params, problems from migration_lists where id = ${input.fromListId} for update`;
+    if (!from) throw new AppError('not_found', 404, `migration list ${input.fromListId} not found`);
+    const [{ next } = { next: 1 }] = await tx<{ next: number }[]>`
+      select coalesce(max(version), 0) + 1 as next from migration_lists where onboarding_id = ${from.onboarding_id}`;
+    await tx`insert into migration_lists (id, onboarding_id, version, method, params, status, problems)
+             values (${input.listId}, ${from.onboarding_id}, ${next}, ${from.method}, ${JSON.stringify(from.params as postgres.JSONValue)}::jsonb, 'building', ${JSON.stringify(from.problems as postgres.JSONValue)}::jsonb)`;
+    await tx`insert into migration_list_entries (list_id, user_sid, email, flags, excluded)
+             select ${input.listId}, user_sid, email, flags, excluded or user_sid = any(${input.excludes}::text[])
+             from migration_list_entries where list_id = ${input.fromListId}`;
+    await tx`update migration_lists l set status = 'ready', total = c.total, flagged = c.flagged, excluded = c.excluded
+             from (select count(*)::int as total, count(*) filter (where cardinality(flags) > 0)::int as flagged,
+                          count(*) filter (where excluded)::int as excluded
+                   from migration_list_entries where list_id = ${input.listId}) c
+             where l.id = ${input.listId}`;
+    return await summarize(tx, input.listId);
+  });
+}
+
+export async function setMigrationListStatus(sql: postgres.Sql, listId: string, status: 'approved' | 'rejected', reason?: string) {
+  await sql`update migration_lists set status = ${status}, rejection_reason = ${reason ?? null} where id = ${listId}`;
+}
+
+export async function pageMigrationList(sql: postgres.Sql, listId: string, cursor: string | undefined, limit: number) {
+  const rows = await sql<{ user_sid: string; email: string; flags: string[]; excluded: boolean }[]>`
+    select user_sid, email, flags, excluded from migration_list_entries
+    where list_id = ${listId} and user_sid > ${cursor ?? ''}
+    order by user_sid limit ${limit + 1}`;
+  const items = rows.slice(0, limit).map((r) => ({ userSid: r.user_sid, email: r.email, flags: r.flags, excluded: r.excluded }));
+  return { items, nextCursor: rows.length > limit ? (items.at(-1)?.userSid ?? null) : null };
+}
+
+export type RolloutAction = 'enable' | 'enforce';
+
+/**
+ * One batch of enabling or enforcing, by cursor, in one statement: users, list entries and one audit
+ * event per user change together, and a row already done is never touched again, so a retry at any
+ * point changes nothing twice.
+ */
+export async function applyRolloutBatch(
+  sql: postgres.Sql,
+  input: { action: RolloutAction; listId: string; onboardingId: string; connectionId: string; afterUserSid: string; batchSize: number },
+): Promise<{ processed: number; lastUserSid: string | null }> {
+  const doneColumn = input.action === 'enable' ? sql`enabled_at` : sql`enforced_at`;
+  const newState =
+    input.action === 'enable'
+      ? sql`case when u.sso_state = 'none' then 'enabled'::sso_state else u.sso_state end`
+      : sql`'enforced'::sso_state`;
+  const auditType = input.action === 'enable' ? 'user.sso_enabled' : 'user.sso_enforced';
+  const [row] = await sql<{ processed: number; last: string | null }[]>`
+    with batch as (
+      select user_sid from migration_list_entries
+      where list_id = ${input.listId} and not excluded and ${doneColumn} is null and user_sid > ${input.afterUserSid}
+      order by user_sid limit ${input.batchSize}
+      for update skip locked
+    ), changed as (
+      update users u set sso_state = ${newState}, connection_id = ${input.connectionId}, updated_at = now()
+      from batch b where u.sid = b.user_sid
+      returning u.sid
+    ), marked as (
+      update migration_list_entries e set ${doneColumn} = now()
+      from batch b where e.list_id = ${input.listId} and e.user_sid = b.user_sid
+      returning e.user_sid
+    ), audited as (
+      insert into audit_events (type, actor, user_sid, connection_id, onboarding_id, detail)
+      select ${auditType}, 'onboarding', c.sid, ${input.connectionId}, ${input.onboardingId}, ${JSON.stringify({ listId: input.listId })}::jsonb from changed c
+      returning 1
+    )
+    select (select count(*)::int from marked) as processed, (select max(user_sid) from marked) as last, (select count(*) from audited) as audited`;
+  return { processed: row?.processed ?? 0, lastUserSid: row?.last ?? null };
+}
+
+/** Counts for progress bars and summaries, straight from the list. */
+export async function rolloutProgress(sql: postgres.Sql, listId: string) {
+  const [row] = await sql<{ total: number; enabled: number; enforced: number; excluded: number }[]>`
+    select count(*) filter (where not excluded)::int as total,
+           count(*) filter (where not excluded and enabled_at is not null)::int as enabled,
+           count(*) filter (where not excluded and enforced_at is not null)::int as enforced,
+           count(*) filter (where excluded)::int as excluded
+    from migration_list_entries where list_id = ${listId}`;
+  return row ?? { total: 0, enabled: 0, enforced: 0, excluded: 0 };
+}
+
+/** Cancel during enforcement: users this list enforced go back to `enabled` (or `none`), each audited once. */
+export async function revertEnforcement(
+  sql: postgres.Sql,
+  input: { listId: string; onboardingId: string; connectionId: string; to: 'enabled' | 'none' },
+): Promise<number> {
+  const [row] = await sql<{ reverted: number }[]>`
+    with reverted as (
+      update users u set sso_state = ${input.to}::sso_state, connection_id = case when ${input.to} = 'none' then null else u.connection_id end, updated_at = now()
+      from migration_list_entries e
+      where e.list_id = ${input.listId} and e.enforced_at is not null and u.sid = e.user_sid and u.sso_state = 'enforced'
+      returning u.sid
+    ), unmarked as (
+      update migration_list_entries e set enforced_at = null from reverted r where e.list_id = ${input.listId} and e.user_sid = r.sid returning 1
+    ), audited as (
+      insert into audit_events (type, actor, user_sid, connection_id, onboarding_id, detail)
+      select 'user.sso_reverted', 'onboarding', r.sid, ${input.connectionId}, ${input.onboardingId}, ${JSON.stringify({ listId: input.listId, to: input.to })}::jsonb from reverted r
+      returning 1
+    )
+    select (select count(*)::int from reverted) as reverted, (select count(*) from unmarked) as unmarked, (select count(*) from audited) as audited`;
+  return row?.reverted ?? 0;
+}

@@ -1,0 +1,92 @@
+import { readFileSync } from 'node:fs';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { createActivities } from '../../activities/index.js';
+import type { Database } from '../../db/client.js';
+import { createMailer } from '../../domain/mail/outbox.js';
+import { createLogger } from '../../lib/logger.js';
+import { freePort } from '../../lib/ports.js';
+import { createOnboardingWorker } from '../../worker/createWorker.js';
+import { approvalSecret, supportToken, testApiDeps, testConfig } from './deps.js';
+import { listen, type TestServer } from './http.js';
+import { type SmtpSink, startSmtpSink } from './smtp.js';
+
+export interface OnboardingTestEnv {
+  baseUrl: string;
+  smtp: SmtpSink;
+  server: TestServer;
+  api<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: T }>;
+  waitForStage(id: string, stage: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+/** API and worker wired as in production, on the run's PostgreSQL and Temporal, with a real SMTP sink. */
+export async function startOnboardingEnv(database: Database): Promise<OnboardingTestEnv> {
+  const smtp = await startSmtpSink();
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const config = testConfig({ PUBLIC_BASE_URL: baseUrl, SMTP_URL: smtp.url, ALLOW_PRIVATE_IDP_URLS: 'true' });
+  const built = testApiDeps(config, database);
+  const server = await listen(built.app, port);
+  const logger = createLogger(config, 'test-worker');
+  const mailer = createMailer({ database, config, logger, clock: { now: () => new Date() } });
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const worker: Worker = await createOnboardingWorker({
+    connection,
+    config,
+    activities: createActivities({ database, mailer, clock: { now: () => new Date() }, config, logger, approvalSecret }),
+    workflowBundle: { code: readFileSync(inject('workflowBundlePath'), 'utf8') },
+  });
+  const running = worker.run();
+
+  async function api<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+    const isText = typeof body === 'string';
+    const res = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${supportToken}`,
+        'content-type': isText ? 'application/samlmetadata+xml' : 'application/json',
+        ...headers,
+      },
+      body: body === undefined ? undefined : isText ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : {}) as T };
+  }
+
+  async function waitForStage(id: string, stage: string, timeoutMs = 30_000) {
+    const deadline = Date.now() + timeoutMs;
+    let last: Record<string, unknown> = {};
+    while (Date.now() < deadline) {
+      const res = await api<Record<string, unknown>>(`GET`, `/api/onboardings/${id}`);
+      last = res.body;
+      if (last.stage === stage) return last;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(
+      `onboarding ${id} did not reach ${stage} within ${timeoutMs} ms; it is ${JSON.stringify(last.stage)} with problems ${JSON.stringify(last.problems)}`,
+    );
+  }
+
+  return {
+    baseUrl,
+    smtp,
+    server,
+    api,
+    waitForStage,
+    async close() {
+      worker.shutdown();
+      await running;
+      await connection.close();
+      await mailer.close();
+      await server.close();
+      await built.closeTemporal();
+      await smtp.close();
+    },
+  };
+}
