@@ -166,6 +166,7 @@ export function createActivities({ database, mailer, clock, config, logger, appr
 
     /** Issues (or re-finds) the step's link and mails it; the token itself never enters workflow history. */
     async requestApproval(input: {
+      tokenId: string;
       onboardingId: string;
       customerName: string;
       step: ApprovalStep;
@@ -176,6 +177,7 @@ export function createActivities({ database, mailer, clock, config, logger, appr
       context: Record<string, unknown>;
     }): Promise<{ tokenId: string; expiresAt: string }> {
       const issued = await issueApproval(db, {
+        tokenId: input.tokenId,
         onboardingId: input.onboardingId,
         step: input.step,
         approverEmail: input.approverEmail,

@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { approvalTokens } from '../db/schema.js';
@@ -25,12 +25,14 @@ export interface IssuedApproval {
 }
 
 /**
- * Issues the link for one step of one onboarding, for one approver and subject version. Idempotent:
- * asking again while that link is live returns it; a new subject version supersedes older links.
+ * Issues the link with this ID for one step of one onboarding, for one approver. The workflow picks the
+ * ID before asking, so it awaits that link even if the approver answers before this call returns.
+ * Idempotent on the ID; a new ID supersedes the step's older links.
  */
 export async function issueApproval(
   db: Db,
   input: {
+    tokenId: string;
     onboardingId: string;
     step: ApprovalStep;
     approverEmail: string;
@@ -41,10 +43,13 @@ export async function issueApproval(
     now: Date;
   },
 ): Promise<IssuedApproval> {
+  if (!/^apr_[0-9a-f]{32}$/.test(input.tokenId)) throw new Error(`malformed approval token ID ${input.tokenId}`);
   return await db.transaction(async (tx) => {
-    const live = await tx
-      .select()
-      .from(approvalTokens)
+    const [existing] = await tx.select().from(approvalTokens).where(eq(approvalTokens.id, input.tokenId));
+    if (existing) return { tokenId: existing.id, url: approvalUrl(input.publicBaseUrl, input.secret, existing.id), expiresAt: existing.expiresAt };
+    await tx
+      .update(approvalTokens)
+      .set({ supersededAt: input.now })
       .where(
         and(
           eq(approvalTokens.onboardingId, input.onboardingId),
@@ -52,15 +57,10 @@ export async function issueApproval(
           isNull(approvalTokens.usedAt),
           isNull(approvalTokens.supersededAt),
         ),
-      )
-      .for('update');
-    const same = live.find((t) => t.subjectVersion === input.subjectVersion && t.approverEmail === input.approverEmail);
-    if (same) return { tokenId: same.id, url: approvalUrl(input.publicBaseUrl, input.secret, same.id), expiresAt: same.expiresAt };
-    for (const old of live) await tx.update(approvalTokens).set({ supersededAt: input.now }).where(eq(approvalTokens.id, old.id));
-    const tokenId = `apr_${randomBytes(16).toString('hex')}`;
-    const token = `${tokenId}.${macFor(input.secret, tokenId)}`;
+      );
+    const token = `${input.tokenId}.${macFor(input.secret, input.tokenId)}`;
     await tx.insert(approvalTokens).values({
-      id: tokenId,
+      id: input.tokenId,
       tokenHash: hashToken(token),
       onboardingId: input.onboardingId,
       step: input.step,
@@ -69,7 +69,7 @@ export async function issueApproval(
       expiresAt: input.expiresAt,
       createdAt: input.now,
     });
-    return { tokenId, url: approvalUrl(input.publicBaseUrl, input.secret, tokenId), expiresAt: input.expiresAt };
+    return { tokenId: input.tokenId, url: approvalUrl(input.publicBaseUrl, input.secret, input.tokenId), expiresAt: input.expiresAt };
   });
 }
 

@@ -47,9 +47,16 @@ export async function createUser(
   });
 }
 
+/** Case folding of A-Z only: PostgreSQL's lower() follows the locale and folds lookalikes such as the Kelvin sign onto k. */
+const asciiLower = (value: string) => value.replace(/[A-Z]/g, (c) => c.toLowerCase());
+
+/**
+ * The user with this email, matched case-insensitively in ASCII only, so `\u212Aate@x` (Kelvin sign)
+ * never finds kate@x. The index on lower(email) narrows the search; the exact check decides.
+ */
 export async function findUserByEmail(db: Db, email: string) {
-  const [user] = await db.select().from(users).where(sql`lower(${users.email}) = lower(${email})`);
-  return user;
+  const candidates = await db.select().from(users).where(sql`lower(${users.email}) = lower(${email})`);
+  return candidates.find((user) => asciiLower(user.email) === asciiLower(email));
 }
 
 export async function getUser(db: Db, sid: string): Promise<UserView> {

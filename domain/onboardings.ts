@@ -189,7 +189,12 @@ async function runUpdate<T>(
   try {
     return await run(handle);
   } catch (error) {
-    throw updateRefusal(error) ?? error;
+    const refusal = updateRefusal(error);
+    if (refusal) throw refusal;
+    // It closed between the check above and the Update's arrival.
+    const now = await handle.describe().catch(() => undefined);
+    if (now && now.status.name !== 'RUNNING') throw new AppError('wrong_stage', 409, `onboarding is already ${(await findOnboarding(db, id)).stage}`);
+    throw error;
   }
 }
 

@@ -19,6 +19,8 @@ export function createOnboardingWorker({ connection, config, activities, workflo
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     activities,
+    // Heartbeats carry cancellation to a running rollout; sending them often makes a cancel prompt.
+    maxHeartbeatThrottleInterval: '2 seconds',
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
   });
 }

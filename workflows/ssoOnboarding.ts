@@ -1,4 +1,6 @@
 import {
+  ActivityCancellationType,
+  allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -40,10 +42,13 @@ const interactive = proxyActivities<OnboardingActivities>({
 });
 // Batches of a rollout run inside one activity that heartbeats its cursor, so history stays small
 // however long the list, and a retry resumes where the last heartbeat left off.
+// On cancel, wait until the activity has stopped (after its batch in flight) before reverting, or a
+// batch still running would enforce users after the revert.
 const rollout = proxyActivities<OnboardingActivities>({
   startToCloseTimeout: '6 hours',
-  heartbeatTimeout: '1 minute',
+  heartbeatTimeout: '30 seconds',
   retry: { maximumInterval: '30 seconds' },
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 
 const maxEvents = 200;
@@ -193,7 +198,7 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
       cancelRequest = { reason, actor, revertTo: revertTo ?? 'enabled' };
       state.cancelReason = reason;
       // Answer once the cancellation has taken effect, so the caller sees the final stage and summary.
-      await condition(() => state.stage === 'cancelled');
+      await condition(() => state.stage === 'cancelled' || state.stage === 'completed');
       return state;
     },
     {
@@ -217,18 +222,24 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
   const awaitApproval = async (step: ApprovalStep, subjectVersion: number, context: Record<string, unknown>): Promise<ApprovalDecision> => {
     let startedAt = Date.now();
     let reminders = 0;
+    let tokenId = '';
+    // The link's ID is chosen here and awaited before the mail goes out, so an approver who answers
+    // within a second of the mail arriving is never refused as stale.
     const issue = async (reminderNumber: number) => {
-      const issued = await quick.requestApproval({
+      if (reminderNumber === 0) tokenId = `apr_${uuid4().replace(/-/g, '')}`;
+      const expiresAt = new Date(startedAt + options.approvalTimeoutMs).toISOString();
+      state.pending = [...state.pending.filter((p) => p.step !== step), { step, tokenId, expiresAt }];
+      await quick.requestApproval({
+        tokenId,
         onboardingId,
         customerName: input.customerName,
         step,
         approverEmail: input.adminEmail,
         subjectVersion,
-        expiresAt: new Date(startedAt + options.approvalTimeoutMs).toISOString(),
+        expiresAt,
         reminderNumber,
         context,
       });
-      state.pending = [...state.pending.filter((p) => p.step !== step), { step, tokenId: issued.tokenId, expiresAt: issued.expiresAt }];
     };
     await issue(0);
     for (;;) {
@@ -276,6 +287,8 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
     try {
       const result = await work;
       note(`${action}d`, `${result.processed} users`);
+      // A cancel that arrived as the last batch finished still cancels (and reverts) the onboarding.
+      if (cancelRequest) throw new OnboardingCancelled();
     } catch (error) {
       if (isCancellation(error) && cancelRequest) throw new OnboardingCancelled();
       throw error;
@@ -378,6 +391,7 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
       outcome: 'completed',
     });
     await enterStage('completed');
+    await condition(allHandlersFinished);
     return state.summary;
   } catch (error) {
     if (!(error instanceof OnboardingCancelled)) throw error;
@@ -407,5 +421,7 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
     note('cancelled', request.reason);
     await enterStage('cancelled');
   });
+  // The cancel Update answers with the final state; let it before the run closes.
+  await condition(allHandlersFinished);
   return state.summary as unknown as OnboardingSummary;
 }

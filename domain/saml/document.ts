@@ -89,7 +89,14 @@ export function preflightResponse(doc: Document): Element {
     throw new LoginRefused('encrypted_assertion_unsupported');
   }
   const assertions = doc.getElementsByTagNameNS(ns.assertion, 'Assertion').length;
-  if (assertions === 0) throw new LoginRefused('no_assertion');
+  if (assertions === 0) {
+    // IdPs answer a failed sign-in with an (often unsigned) error status and no assertion; saying so
+    // helps the user more than "no assertion". Only the refusal's wording depends on this unsigned value.
+    const status = childElements(root, ns.protocol, 'Status')[0];
+    const code = status && childElements(status, ns.protocol, 'StatusCode')[0]?.getAttribute('Value');
+    if (code && code !== 'urn:oasis:names:tc:SAML:2.0:status:Success') throw new LoginRefused('status_not_success', code);
+    throw new LoginRefused('no_assertion');
+  }
   if (assertions > 1) throw new LoginRefused('multiple_assertions');
   if (childElements(root, ns.assertion, 'Assertion').length !== 1) throw new LoginRefused('assertion_misplaced');
   if (childElements(root, ns.dsig, 'Signature').length !== 1) throw new LoginRefused('response_not_signed');

@@ -16,7 +16,10 @@ export const loginRefusals = {
   encrypted_assertion_unsupported: [403, 'The SAML response carries an encrypted assertion, which this connection does not accept.'],
   assertion_misplaced: [403, 'The assertion is not where a SAML response puts it.'],
   response_not_signed: [403, 'The SAML response is not signed. Your identity provider must sign the whole response.'],
-  weak_algorithm: [403, 'The SAML response is signed with SHA-1. Your identity provider must use SHA-256 or better.'],
+  weak_algorithm: [
+    403,
+    'The SAML response is signed with an algorithm this service does not accept (such as SHA-1). Your identity provider must use RSA or ECDSA with SHA-256 or better.',
+  ],
   invalid_signature: [403, 'The SAML response signature does not verify with the certificates on file.'],
   no_valid_certificate: [403, 'None of the identity provider certificates on file is currently valid.'],
   unknown_in_response_to: [403, 'The SAML response answers a sign-in request this service did not make, or one that has expired.'],

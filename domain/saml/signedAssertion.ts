@@ -100,7 +100,10 @@ export function readSignedLogin(root: Element, expect: Expectations): VerifiedLo
     throw new LoginRefused('recipient_mismatch', data?.getAttribute('Recipient') ?? '(none)');
   }
   const confirmationExpiry = date(data.getAttribute('NotOnOrAfter'));
-  if (confirmationExpiry && confirmationExpiry.getTime() + expect.clockSkewMs <= expect.now.getTime()) {
+  // The Web SSO profile requires it on bearer confirmations; without it an assertion would never expire
+  // while its replay record eventually would.
+  if (!confirmationExpiry) throw new LoginRefused('assertion_expired', 'bearer SubjectConfirmationData has no NotOnOrAfter');
+  if (confirmationExpiry.getTime() + expect.clockSkewMs <= expect.now.getTime()) {
     throw new LoginRefused('assertion_expired', 'SubjectConfirmationData NotOnOrAfter has passed');
   }
 
