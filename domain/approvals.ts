@@ -46,7 +46,8 @@ export async function issueApproval(
   if (!/^apr_[0-9a-f]{32}$/.test(input.tokenId)) throw new Error(`malformed approval token ID ${input.tokenId}`);
   return await db.transaction(async (tx) => {
     const [existing] = await tx.select().from(approvalTokens).where(eq(approvalTokens.id, input.tokenId));
-    if (existing) return { tokenId: existing.id, url: approvalUrl(input.publicBaseUrl, input.secret, existing.id), expiresAt: existing.expiresAt };
+    if (existing)
+      return { tokenId: existing.id, url: approvalUrl(input.publicBaseUrl, input.secret, existing.id), expiresAt: existing.expiresAt };
     await tx
       .update(approvalTokens)
       .set({ supersededAt: input.now })

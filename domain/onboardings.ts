@@ -193,7 +193,8 @@ async function runUpdate<T>(
     if (refusal) throw refusal;
     // It closed between the check above and the Update's arrival.
     const now = await handle.describe().catch(() => undefined);
-    if (now && now.status.name !== 'RUNNING') throw new AppError('wrong_stage', 409, `onboarding is already ${(await findOnboarding(db, id)).stage}`);
+    if (now && now.status.name !== 'RUNNING')
+      throw new AppError('wrong_stage', 409, `onboarding is already ${(await findOnboarding(db, id)).stage}`);
     throw error;
   }
 }

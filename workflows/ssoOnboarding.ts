@@ -1,7 +1,7 @@
 import {
   ActivityCancellationType,
-  allHandlersFinished,
   ApplicationFailure,
+  allHandlersFinished,
   CancellationScope,
   condition,
   isCancellation,

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createActivities } from '../../activities/index.js';
@@ -22,6 +23,7 @@ export interface OnboardingTestEnv {
     headers?: Record<string, string>,
   ): Promise<{ status: number; body: T }>;
   waitForStage(id: string, stage: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+  client(): Promise<Client>;
   close(): Promise<void>;
 }
 
@@ -79,6 +81,7 @@ export async function startOnboardingEnv(database: Database): Promise<Onboarding
     server,
     api,
     waitForStage,
+    client: async () => (await built.deps.temporal()).client,
     async close() {
       worker.shutdown();
       await running;

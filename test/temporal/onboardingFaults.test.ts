@@ -3,6 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../db/schema.js';
 import { testDatabase } from '../support/deps.js';
+import { recordHistory } from '../support/histories.js';
 import { type SimpleSamlIdp, startSimpleSamlIdp } from '../support/idp/simplesamlphp.js';
 import { type OnboardingTestEnv, startOnboardingEnv } from '../support/onboarding-env.js';
 import { extractLinks } from '../support/smtp.js';
@@ -85,6 +86,7 @@ describe('onboarding timers and faults', () => {
     expect(detail.body.pendingApprovals.map((p) => p.step)).toEqual(['pilot']);
     expect(new Date(detail.body.pendingApprovals[0]?.expiresAt as string).getTime()).toBeGreaterThan(Date.now());
     await env.api('POST', `/api/onboardings/${id}/cancel`, { reason: 'test over' });
+    await recordHistory(`onboarding-${id}`, 'escalated-then-cancelled');
   });
 
   it('refuses actions that do not fit the stage, naming it, without a workflow round-trip into history', async () => {
@@ -153,5 +155,6 @@ describe('onboarding timers and faults', () => {
       .from(auditEvents)
       .where(and(eq(auditEvents.onboardingId, id), eq(auditEvents.type, 'user.sso_reverted')));
     expect(reverted).toHaveLength(counts.reverted);
+    await recordHistory(`onboarding-${id}`, 'cancelled-during-enforcement');
   });
 });

@@ -3,6 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, mailOutbox, users } from '../../db/schema.js';
 import { testDatabase } from '../support/deps.js';
+import { recordHistory } from '../support/histories.js';
 import { loginAtIdp, parseForms } from '../support/idp/browserless.js';
 import { type SimpleSamlIdp, startSimpleSamlIdp } from '../support/idp/simplesamlphp.js';
 import { type OnboardingTestEnv, startOnboardingEnv } from '../support/onboarding-env.js';
@@ -219,6 +220,7 @@ describe('an onboarding from IdP details to SSO enforced, through the HTTP API a
     expect(done.progress).toEqual({ enabled: people.length, enforced: people.length, total: people.length });
     expect(done.summary).toMatchObject({ stage: 'completed', counts: { enforced: people.length, excluded: 1 } });
     expect(done.pendingApprovals).toEqual([]);
+    await recordHistory(`onboarding-${id}`, 'lifecycle-completed');
   });
 
   it('refuses the password of an enforced user with sso_required, and SSO works for them', async () => {
