@@ -6,6 +6,7 @@ import { mailOutbox, onboardings, pilotUsers, users } from '../db/schema.js';
 import { issueApproval, supersedeApprovals } from '../domain/approvals.js';
 import { recordAuditEvent } from '../domain/audit.js';
 import { spEndpoints, upsertConnection } from '../domain/connections.js';
+import { asciiLower } from '../domain/directory.js';
 import { type ValidIdpConfig, validateIdpConfig } from '../domain/idpConfig.js';
 import type { Mailer } from '../domain/mail/outbox.js';
 import {
@@ -133,12 +134,14 @@ export function createActivities({ database, mailer, clock, config, logger, appr
 
     /** Pilot users become `enabled` on the connection (never downgraded); unknown emails are reported. */
     async enablePilotUsers(input: { onboardingId: string; connectionId: string; emails: string[] }) {
-      const wanted = [...new Set(input.emails.map((e) => e.trim().toLowerCase()))];
+      const wanted = [...new Set(input.emails.map((e) => asciiLower(e.trim())))];
       return await db.transaction(async (tx) => {
-        const found = await tx
+        const candidates = await tx
           .select({ sid: users.sid, email: users.email, ssoState: users.ssoState })
           .from(users)
           .where(inArray(sql`lower(${users.email})`, wanted));
+        // lower() folds lookalikes (the Kelvin sign onto k); only an ASCII-case-insensitive match counts.
+        const found = candidates.filter((u) => wanted.includes(asciiLower(u.email)));
         for (const user of found) {
           if (user.ssoState === 'none') {
             await tx
@@ -159,7 +162,7 @@ export function createActivities({ database, mailer, clock, config, logger, appr
             .values({ onboardingId: input.onboardingId, userSid: user.sid, email: user.email })
             .onConflictDoNothing();
         }
-        const known = new Set(found.map((u) => u.email.toLowerCase()));
+        const known = new Set(found.map((u) => asciiLower(u.email)));
         return { users: found.map((u) => ({ sid: u.sid, email: u.email })), unknownEmails: wanted.filter((e) => !known.has(e)) };
       });
     },
@@ -230,7 +233,8 @@ export function createActivities({ database, mailer, clock, config, logger, appr
       connectionDomains: string[];
       source: MigrationSource;
     }): Promise<MigrationView> {
-      const summary = await buildMigrationList(pg, input);
+      const { created, ...summary } = await buildMigrationList(pg, input);
+      if (!created) return summary;
       await recordAuditEvent(db, {
         type: 'migration_list.built',
         onboardingId: input.onboardingId,
@@ -254,9 +258,14 @@ export function createActivities({ database, mailer, clock, config, logger, appr
         await setMigrationListStatus(pg, input.listId, 'approved');
         return await getMigrationListSummary(pg, input.listId);
       }
+      if (input.nextListId) {
+        const revised = await reviseMigrationList(pg, { fromListId: input.listId, listId: input.nextListId, excludes: input.excludes });
+        if (!revised.ok)
+          throw badInput(`excluded users are not on the list: ${revised.unknown.join(', ')}`, 'unknown_exclusions', revised.unknown);
+        await setMigrationListStatus(pg, input.listId, 'rejected', input.reason);
+        return revised.list;
+      }
       await setMigrationListStatus(pg, input.listId, 'rejected', input.reason);
-      if (input.nextListId)
-        return await reviseMigrationList(pg, { fromListId: input.listId, listId: input.nextListId, excludes: input.excludes });
       return await getMigrationListSummary(pg, input.listId);
     },
 

@@ -210,8 +210,11 @@ export const migrationListEntries = pgTable(
     email: text('email').notNull(),
     flags: text('flags').array().notNull().default(sql`'{}'::text[]`),
     excluded: boolean('excluded').notNull().default(false),
+    /** When the rollout reached this entry; `*ByList` says whether it actually changed the user. */
     enabledAt: tstz('enabled_at'),
     enforcedAt: tstz('enforced_at'),
+    enabledByList: boolean('enabled_by_list').notNull().default(false),
+    enforcedByList: boolean('enforced_by_list').notNull().default(false),
   },
   (t) => [primaryKey({ columns: [t.listId, t.userSid] })],
 );

@@ -48,7 +48,7 @@ export async function createUser(
 }
 
 /** Case folding of A-Z only: PostgreSQL's lower() follows the locale and folds lookalikes such as the Kelvin sign onto k. */
-const asciiLower = (value: string) => value.replace(/[A-Z]/g, (c) => c.toLowerCase());
+export const asciiLower = (value: string) => value.replace(/[A-Z]/g, (c) => c.toLowerCase());
 
 /**
  * The user with this email, matched case-insensitively in ASCII only, so `\u212Aate@x` (Kelvin sign)

@@ -63,13 +63,13 @@ const flagsSql = (sql: postgres.TransactionSql, domains: string[]) => sql`
 export async function buildMigrationList(
   sql: postgres.Sql,
   input: { listId: string; onboardingId: string; connectionDomains: string[]; source: MigrationMethod },
-): Promise<MigrationListSummary> {
+): Promise<MigrationListSummary & { created: boolean }> {
   const domains = input.connectionDomains.map((d) => d.toLowerCase());
   return await sql.begin(async (tx) => {
-    const existing = await tx<{ version: number }[]>`select version from migration_lists where id = ${input.listId}`;
-    if (existing[0]) return await summarize(tx, input.listId);
-    // Serialise builds of one onboarding so versions are consecutive.
+    // Serialise builds of one onboarding so versions are consecutive and a retried build finds its list.
     await tx`select id from onboardings where id = ${input.onboardingId} for update`;
+    const existing = await tx<{ version: number }[]>`select version from migration_lists where id = ${input.listId}`;
+    if (existing[0]) return { ...(await summarize(tx, input.listId)), created: false };
     const [{ next } = { next: 1 }] = await tx<{ next: number }[]>`
       select coalesce(max(version), 0) + 1 as next from migration_lists where onboarding_id = ${input.onboardingId}`;
     const { source } = input;
@@ -117,7 +117,7 @@ export async function buildMigrationList(
              from (select count(*)::int as total, count(*) filter (where cardinality(flags) > 0)::int as flagged
                    from migration_list_entries where list_id = ${input.listId}) c
              where l.id = ${input.listId}`;
-    return await summarize(tx, input.listId);
+    return { ...(await summarize(tx, input.listId)), created: true };
   });
 }
 
@@ -151,24 +151,37 @@ export async function getMigrationListSummary(sql: postgres.Sql, listId: string)
   return summarize(sql, listId);
 }
 
-/** Marks the given users excluded in this version (unknown SIDs are reported, not ignored). */
-export async function excludeEntries(sql: postgres.Sql | postgres.TransactionSql, listId: string, userSids: string[]) {
-  if (userSids.length === 0) return { excluded: 0, unknown: [] as string[] };
-  const updated = await sql<{ user_sid: string }[]>`
-    update migration_list_entries set excluded = true where list_id = ${listId} and user_sid = any(${userSids}::text[]) returning user_sid`;
-  const found = new Set(updated.map((r) => r.user_sid));
-  await sql`update migration_lists set excluded = (select count(*)::int from migration_list_entries where list_id = ${listId} and excluded) where id = ${listId}`;
-  return { excluded: found.size, unknown: userSids.filter((s) => !found.has(s)) };
+/** SIDs that are not entries of this list: reported, never silently dropped. */
+async function notOnList(sql: postgres.Sql | postgres.TransactionSql, listId: string, userSids: string[]): Promise<string[]> {
+  if (userSids.length === 0) return [];
+  const rows = await sql<{ sid: string }[]>`
+    select s.sid from unnest(${userSids}::text[]) as s(sid)
+    where not exists (select 1 from migration_list_entries e where e.list_id = ${listId} and e.user_sid = s.sid)`;
+  return rows.map((r) => r.sid);
+}
+
+/** Marks the given users excluded in this version; with any SID not on the list, changes nothing and reports it. */
+export async function excludeEntries(sql: postgres.Sql, listId: string, userSids: string[]) {
+  return await sql.begin(async (tx) => {
+    const unknown = await notOnList(tx, listId, userSids);
+    if (unknown.length > 0 || userSids.length === 0) return { excluded: 0, unknown };
+    const updated = await tx<{ user_sid: string }[]>`
+      update migration_list_entries set excluded = true where list_id = ${listId} and user_sid = any(${userSids}::text[]) returning user_sid`;
+    await tx`update migration_lists set excluded = (select count(*)::int from migration_list_entries where list_id = ${listId} and excluded) where id = ${listId}`;
+    return { excluded: updated.length, unknown };
+  });
 }
 
 /** A rejection with exclusions: the next version copies this one with the exclusions applied. */
 export async function reviseMigrationList(
   sql: postgres.Sql,
   input: { fromListId: string; listId: string; excludes: string[] },
-): Promise<MigrationListSummary> {
+): Promise<{ ok: true; list: MigrationListSummary } | { ok: false; unknown: string[] }> {
   return await sql.begin(async (tx) => {
     const existing = await tx`select 1 from migration_lists where id = ${input.listId}`;
-    if (existing.length > 0) return await summarize(tx, input.listId);
+    if (existing.length > 0) return { ok: true as const, list: await summarize(tx, input.listId) };
+    const unknown = await notOnList(tx, input.fromListId, input.excludes);
+    if (unknown.length > 0) return { ok: false as const, unknown };
     const [from] = await tx<{ onboarding_id: string; method: string; params: unknown; problems: unknown }[]>`
       select onboarding_id, method, params, problems from migration_lists where id = ${input.fromListId} for update`;
     if (!from) throw new AppError('not_found', 404, `migration list ${input.fromListId} not found`);
@@ -184,7 +197,7 @@ export async function reviseMigrationList(
                           count(*) filter (where excluded)::int as excluded
                    from migration_list_entries where list_id = ${input.listId}) c
              where l.id = ${input.listId}`;
-    return await summarize(tx, input.listId);
+    return { ok: true as const, list: await summarize(tx, input.listId) };
   });
 }
 
@@ -204,21 +217,24 @@ export async function pageMigrationList(sql: postgres.Sql, listId: string, curso
 export type RolloutAction = 'enable' | 'enforce';
 
 /**
- * One batch of enabling or enforcing, by cursor, in one statement: users, list entries and one audit
- * event per user change together, and a row already done is never touched again, so a retry at any
- * point changes nothing twice.
+ * One batch of enabling or enforcing, by cursor, in one statement: the users that need it change, every
+ * entry of the batch is marked done (and whether this list changed its user), and each changed user
+ * gets one audit event. A row already done is never touched again, so a retry changes nothing twice.
  */
 export async function applyRolloutBatch(
   sql: postgres.Sql,
   input: { action: RolloutAction; listId: string; onboardingId: string; connectionId: string; afterUserSid: string; batchSize: number },
-): Promise<{ processed: number; lastUserSid: string | null }> {
-  const doneColumn = input.action === 'enable' ? sql`enabled_at` : sql`enforced_at`;
-  const newState =
-    input.action === 'enable'
-      ? sql`case when u.sso_state = 'none' then 'enabled'::sso_state else u.sso_state end`
-      : sql`'enforced'::sso_state`;
-  const auditType = input.action === 'enable' ? 'user.sso_enabled' : 'user.sso_enforced';
-  const [row] = await sql<{ processed: number; last: string | null }[]>`
+): Promise<{ processed: number; changed: number; lastUserSid: string | null }> {
+  const enable = input.action === 'enable';
+  const doneColumn = enable ? sql`enabled_at` : sql`enforced_at`;
+  const byListColumn = enable ? sql`enabled_by_list` : sql`enforced_by_list`;
+  // Enabling never touches a user already enabled or enforced; enforcing skips those already enforced here.
+  const needsChange = enable
+    ? sql`u.sso_state = 'none'`
+    : sql`(u.sso_state <> 'enforced' or u.connection_id is distinct from ${input.connectionId})`;
+  const newState = enable ? sql`'enabled'::sso_state` : sql`'enforced'::sso_state`;
+  const auditType = enable ? 'user.sso_enabled' : 'user.sso_enforced';
+  const [row] = await sql<{ processed: number; changed: number; last: string | null }[]>`
     with batch as (
       select user_sid from migration_list_entries
       where list_id = ${input.listId} and not excluded and ${doneColumn} is null and user_sid > ${input.afterUserSid}
@@ -226,10 +242,10 @@ export async function applyRolloutBatch(
       for update skip locked
     ), changed as (
       update users u set sso_state = ${newState}, connection_id = ${input.connectionId}, updated_at = now()
-      from batch b where u.sid = b.user_sid
+      from batch b where u.sid = b.user_sid and ${needsChange}
       returning u.sid
     ), marked as (
-      update migration_list_entries e set ${doneColumn} = now()
+      update migration_list_entries e set ${doneColumn} = now(), ${byListColumn} = exists (select 1 from changed c where c.sid = e.user_sid)
       from batch b where e.list_id = ${input.listId} and e.user_sid = b.user_sid
       returning e.user_sid
     ), audited as (
@@ -237,8 +253,9 @@ export async function applyRolloutBatch(
       select ${auditType}, 'onboarding', c.sid, ${input.connectionId}, ${input.onboardingId}, ${JSON.stringify({ listId: input.listId })}::jsonb from changed c
       returning 1
     )
-    select (select count(*)::int from marked) as processed, (select max(user_sid) from marked) as last, (select count(*) from audited) as audited`;
-  return { processed: row?.processed ?? 0, lastUserSid: row?.last ?? null };
+    select (select count(*)::int from marked) as processed, (select count(*)::int from changed) as changed,
+           (select max(user_sid) from marked) as last, (select count(*) from audited) as audited`;
+  return { processed: row?.processed ?? 0, changed: row?.changed ?? 0, lastUserSid: row?.last ?? null };
 }
 
 /** Counts for progress bars and summaries, straight from the list. */
@@ -252,7 +269,7 @@ export async function rolloutProgress(sql: postgres.Sql, listId: string) {
   return row ?? { total: 0, enabled: 0, enforced: 0, excluded: 0 };
 }
 
-/** Cancel during enforcement: users this list enforced go back to `enabled` (or `none`), each audited once. */
+/** Cancel during enforcement: users this list enforced (not those enforced before it) go back to `enabled` (or `none`), each audited once. */
 export async function revertEnforcement(
   sql: postgres.Sql,
   input: { listId: string; onboardingId: string; connectionId: string; to: 'enabled' | 'none' },
@@ -261,10 +278,10 @@ export async function revertEnforcement(
     with reverted as (
       update users u set sso_state = ${input.to}::sso_state, connection_id = case when ${input.to} = 'none' then null else u.connection_id end, updated_at = now()
       from migration_list_entries e
-      where e.list_id = ${input.listId} and e.enforced_at is not null and u.sid = e.user_sid and u.sso_state = 'enforced'
+      where e.list_id = ${input.listId} and e.enforced_by_list and u.sid = e.user_sid and u.sso_state = 'enforced'
       returning u.sid
     ), unmarked as (
-      update migration_list_entries e set enforced_at = null from reverted r where e.list_id = ${input.listId} and e.user_sid = r.sid returning 1
+      update migration_list_entries e set enforced_at = null, enforced_by_list = false from reverted r where e.list_id = ${input.listId} and e.user_sid = r.sid returning 1
     ), audited as (
       insert into audit_events (type, actor, user_sid, connection_id, onboarding_id, detail)
       select 'user.sso_reverted', 'onboarding', r.sid, ${input.connectionId}, ${input.onboardingId}, ${JSON.stringify({ listId: input.listId, to: input.to })}::jsonb from reverted r

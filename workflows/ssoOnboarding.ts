@@ -1,5 +1,6 @@
 import {
   ActivityCancellationType,
+  ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   CancellationScope,
@@ -270,6 +271,20 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
     return decision;
   };
 
+  /** A decision naming users not on the list is reported and the list awaits a new decision; nothing is dropped. */
+  const decideList = async (args: Parameters<OnboardingActivities['decideMigrationList']>[0]) => {
+    try {
+      return await quick.decideMigrationList(args);
+    } catch (error) {
+      if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === 'unknown_exclusions') {
+        state.problems.push({ field: 'migration_list', code: 'unknown_exclusions', message: error.cause.message });
+        note('migration_list_decision_refused', error.cause.message);
+        return null;
+      }
+      throw error;
+    }
+  };
+
   const runRollout = async (action: 'enable' | 'enforce') => {
     const migration = state.migration as NonNullable<OnboardingState['migration']>;
     const scope = new CancellationScope();
@@ -338,19 +353,23 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
         version: list.version,
       });
       if (decision.decision === 'approve') {
-        state.migration = await quick.decideMigrationList({ listId: list.listId, decision: 'approve', excludes: decision.excludes ?? [] });
+        const approved = await decideList({ listId: list.listId, decision: 'approve', excludes: decision.excludes ?? [] });
+        if (!approved) continue;
+        state.migration = approved;
         break;
       }
       if (decision.excludes && decision.excludes.length > 0) {
         const nextListId = `ml_${uuid4().replace(/-/g, '').slice(0, 24)}`;
-        state.migration = await quick.decideMigrationList({
+        const revised = await decideList({
           listId: list.listId,
           decision: 'reject',
           excludes: decision.excludes,
           reason: decision.reason,
           nextListId,
         });
-        note('migration_list_revised', `v${state.migration.version}`);
+        if (!revised) continue;
+        state.migration = revised;
+        note('migration_list_revised', `v${revised.version}`);
       } else {
         state.migration = await quick.decideMigrationList({
           listId: list.listId,

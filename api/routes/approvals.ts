@@ -88,6 +88,16 @@ export function approvalsRouter(deps: ApiDeps): Router {
     const excludes = form.exclude === undefined ? [] : Array.isArray(form.exclude) ? form.exclude : [form.exclude];
     if (excludes.length > 0 && link.step !== 'migration_list')
       throw new AppError('invalid_request', 400, 'exclusions only apply to the migration list');
+    if (excludes.length > 0) {
+      // Every excluded user must be on the list under review; nothing is decided otherwise.
+      const onList = await database.sql<{ user_sid: string }[]>`
+        select e.user_sid from migration_list_entries e join migration_lists l on l.id = e.list_id
+        where l.onboarding_id = ${link.onboardingId} and l.version = ${link.subjectVersion ?? 0} and e.user_sid = any(${excludes}::text[])`;
+      const known = new Set(onList.map((r) => r.user_sid));
+      const unknown = excludes.filter((sid) => !known.has(sid));
+      if (unknown.length > 0)
+        throw new AppError('unknown_exclusions', 422, `These users are not on the list: ${unknown.join(', ')}`, unknown);
+    }
     // Claim first: of two concurrent posts exactly one reaches the workflow.
     if (!(await claimApproval(database.db, link.tokenId, form.decision, now))) {
       throw (

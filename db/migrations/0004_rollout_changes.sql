@@ -1,0 +1,2 @@
+ALTER TABLE "migration_list_entries" ADD COLUMN "enabled_by_list" boolean DEFAULT false NOT NULL;--> statement-breakpoint
+ALTER TABLE "migration_list_entries" ADD COLUMN "enforced_by_list" boolean DEFAULT false NOT NULL;
