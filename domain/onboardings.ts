@@ -128,6 +128,12 @@ export async function getOnboarding(
   const row = await findOnboarding(db, id);
   const state = await queryState(client, row.workflowId);
   const migration = state?.migration ?? null;
+  const pilotLogins = new Map(
+    (await db.select().from(pilotUsers).where(eq(pilotUsers.onboardingId, id))).map((p) => [
+      p.userSid,
+      p.firstLoginAt?.toISOString() ?? null,
+    ]),
+  );
   const progress = migration ? await rolloutProgress(sql, migration.listId) : { total: 0, enabled: 0, enforced: 0, excluded: 0 };
   return {
     id: row.id,
@@ -139,7 +145,8 @@ export async function getOnboarding(
     connection: state?.connection ?? null,
     pilot: state
       ? {
-          users: state.pilot.users,
+          // First logins are recorded in PostgreSQL before the workflow is signalled, so they show even if a signal was lost.
+          users: state.pilot.users.map((u) => ({ ...u, firstLoginAt: u.firstLoginAt ?? pilotLogins.get(u.sid) ?? null })),
           unknownEmails: state.pilot.unknownEmails,
           customerConfirmed: state.pilot.customerConfirmed,
           supportConfirmed: state.pilot.supportConfirmed,

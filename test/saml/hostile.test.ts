@@ -3,7 +3,7 @@
 // for its status, its exact reason code, the absence of a session cookie and its audit event.
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { eq, sql } from 'drizzle-orm';
+import { desc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, sessions, users } from '../../db/schema.js';
 import type { LoginRefusalCode } from '../../domain/saml/refusal.js';
@@ -796,5 +796,38 @@ describe('a public vector from another project', () => {
     expect(await verifiesWithXmlsec(xml, certPem)).toBe(true);
     const vectorConnection = await connection({ certificates: [certPem] });
     await expectRefusal(await postAcs(samlResponse, vectorConnection), 403, 'weak_algorithm');
+  });
+});
+
+describe('sessions and refusal pages', () => {
+  it('ends the session no later than the assertion SessionNotOnOrAfter', async () => {
+    const sessionEnd = new Date(Date.now() + 20 * 60_000);
+    const res = await postAcs(await respond({ sessionNotOnOrAfter: sessionEnd }));
+    expect(res.status).toBe(303);
+    const cookie = res.headers.get('set-cookie') as string;
+    const expires = new Date(/Expires=([^;]+)/i.exec(cookie)?.[1] as string);
+    expect(Math.abs(expires.getTime() - sessionEnd.getTime())).toBeLessThan(1000);
+    const [row] = await database.db
+      .select()
+      .from(sessions)
+      .where(eq(sessions.userSid, sids.get(alice) as string))
+      .orderBy(desc(sessions.createdAt))
+      .limit(1);
+    expect(Math.abs((row?.expiresAt.getTime() ?? 0) - sessionEnd.getTime())).toBeLessThan(1000);
+  });
+
+  it('shows a browser a refusal page with the reason code and the trace ID', async () => {
+    const res = await fetch(`${app.baseUrl}/saml/${main.id}/acs`, {
+      method: 'POST',
+      body: new URLSearchParams({ SAMLResponse: await respond({ destination: 'https://elsewhere.test/acs' }) }),
+      headers: { accept: 'text/html,application/xhtml+xml' },
+      redirect: 'manual',
+    });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await res.text();
+    expect(html).toContain('destination_mismatch');
+    expect(html).toContain(res.headers.get('x-trace-id') as string);
+    expect(res.headers.get('set-cookie')).toBeNull();
   });
 });
