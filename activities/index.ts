@@ -301,8 +301,23 @@ export function createActivities({ database, mailer, clock, config, logger, appr
       return await rolloutProgress(pg, input.listId);
     },
 
-    async revertEnforcement(input: { listId: string; onboardingId: string; connectionId: string; to: 'enabled' | 'none' }) {
-      return await revertEnforcement(pg, input);
+    /** Cancel: batch by batch, heartbeating, what this list enforced goes back; returns how many users changed. */
+    async revertEnforcement(input: {
+      listId: string;
+      onboardingId: string;
+      connectionId: string;
+      to: 'enabled' | 'none';
+      batchSize?: number;
+    }) {
+      const resumed = Context.current().info.heartbeatDetails as { reverted: number } | undefined;
+      let reverted = resumed?.reverted ?? 0;
+      for (;;) {
+        const batch = await revertEnforcement(pg, { ...input, batchSize: input.batchSize ?? 1000 });
+        if (batch.processed === 0) break;
+        reverted += batch.reverted;
+        heartbeat({ reverted });
+      }
+      return reverted;
     },
 
     /** Heads-up mails to every listed user: queued set-based in the outbox, then delivered with heartbeats. */

@@ -272,21 +272,29 @@ export async function rolloutProgress(sql: postgres.Sql, listId: string) {
 /** Cancel during enforcement: users this list enforced (not those enforced before it) go back to `enabled` (or `none`), each audited once. */
 export async function revertEnforcement(
   sql: postgres.Sql,
-  input: { listId: string; onboardingId: string; connectionId: string; to: 'enabled' | 'none' },
-): Promise<number> {
-  const [row] = await sql<{ reverted: number }[]>`
-    with reverted as (
+  input: { listId: string; onboardingId: string; connectionId: string; to: 'enabled' | 'none'; batchSize: number },
+): Promise<{ processed: number; reverted: number }> {
+  // Each batch unmarks its entries, so the next batch starts after them and a retry repeats nothing.
+  const [row] = await sql<{ processed: number; reverted: number }[]>`
+    with batch as (
+      select user_sid from migration_list_entries
+      where list_id = ${input.listId} and enforced_by_list
+      order by user_sid limit ${input.batchSize}
+      for update skip locked
+    ), reverted as (
       update users u set sso_state = ${input.to}::sso_state, connection_id = case when ${input.to} = 'none' then null else u.connection_id end, updated_at = now()
-      from migration_list_entries e
-      where e.list_id = ${input.listId} and e.enforced_by_list and u.sid = e.user_sid and u.sso_state = 'enforced'
+      from batch b where u.sid = b.user_sid and u.sso_state = 'enforced'
       returning u.sid
     ), unmarked as (
-      update migration_list_entries e set enforced_at = null, enforced_by_list = false from reverted r where e.list_id = ${input.listId} and e.user_sid = r.sid returning 1
+      update migration_list_entries e
+      set enforced_by_list = false, enforced_at = case when exists (select 1 from reverted r where r.sid = e.user_sid) then null else e.enforced_at end
+      from batch b where e.list_id = ${input.listId} and e.user_sid = b.user_sid
+      returning 1
     ), audited as (
       insert into audit_events (type, actor, user_sid, connection_id, onboarding_id, detail)
       select 'user.sso_reverted', 'onboarding', r.sid, ${input.connectionId}, ${input.onboardingId}, ${JSON.stringify({ listId: input.listId, to: input.to })}::jsonb from reverted r
       returning 1
     )
-    select (select count(*)::int from reverted) as reverted, (select count(*) from unmarked) as unmarked, (select count(*) from audited) as audited`;
-  return row?.reverted ?? 0;
+    select (select count(*)::int from unmarked) as processed, (select count(*)::int from reverted) as reverted, (select count(*) from audited) as audited`;
+  return { processed: row?.processed ?? 0, reverted: row?.reverted ?? 0 };
 }

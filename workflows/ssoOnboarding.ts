@@ -420,11 +420,12 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
   const request = cancelRequest as unknown as { reason: string; actor: string; revertTo: 'enabled' | 'none' | 'keep' };
   await CancellationScope.nonCancellable(async () => {
     if (state.migration && state.connection && request.revertTo !== 'keep') {
-      revertedCount = await quick.revertEnforcement({
+      revertedCount = await rollout.revertEnforcement({
         listId: state.migration.listId,
         onboardingId,
         connectionId: state.connection.id,
         to: request.revertTo,
+        batchSize: options.batchSize,
       });
       note('enforcement_reverted', `${revertedCount} users to ${request.revertTo}`);
     }
