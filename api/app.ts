@@ -8,7 +8,9 @@ import { directoryRouter } from './routes/directory.js';
 import { healthRouter } from './routes/health.js';
 import { loginRouter } from './routes/login.js';
 import { onboardingsRouter } from './routes/onboardings.js';
+import { openapiRouter } from './routes/openapi.js';
 import { samlRouter } from './routes/saml.js';
+import { supportPagesRouter } from './routes/support.js';
 
 export function createApp(deps: ApiDeps): Express {
   const app = express();
@@ -29,6 +31,9 @@ export function createApp(deps: ApiDeps): Express {
   // Before the support guard: /api/me is the signed-in user's, with a session cookie, not a support token.
   app.use(loginRouter(deps));
   app.use(approvalsRouter(deps));
+  app.use(supportPagesRouter(deps));
+  // The API description is public: it holds no data, and tools fetch it without a token.
+  app.use('/api', openapiRouter(deps));
 
   const api = express.Router();
   api.use(requireSupportToken(deps.config.supportApiToken));
