@@ -22,7 +22,9 @@ export function createApp(deps: ApiDeps): Express {
     res.on('finish', () => {
       const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
       deps.metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
-      stop({ method: req.method, route });
+      const seconds = stop({ method: req.method, route });
+      if (route === '/saml/:connectionId/acs')
+        deps.metrics.acsDuration.observe({ outcome: res.statusCode < 400 ? 'login' : 'refused' }, seconds);
     });
     next();
   });
@@ -34,6 +36,12 @@ export function createApp(deps: ApiDeps): Express {
   app.use(supportPagesRouter(deps));
   // The API description is public: it holds no data, and tools fetch it without a token.
   app.use('/api', openapiRouter(deps));
+
+  // Every log line about one onboarding carries its ID next to the trace ID.
+  app.use('/api/onboardings/:id', (req, _res, next) => {
+    req.log = req.log.child({ onboardingId: req.params.id });
+    next();
+  });
 
   const api = express.Router();
   api.use(requireSupportToken(deps.config.supportApiToken));

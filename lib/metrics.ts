@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** One registry per process (not prom-client's global), so tests can build as many apps as they like. */
 export function createMetrics() {
@@ -19,6 +19,13 @@ export function createMetrics() {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
+    acsDuration: new Histogram({
+      name: 'saml_acs_duration_seconds',
+      help: 'Time to answer a post at the Assertion Consumer Service, by outcome (login or refused)',
+      labelNames: ['outcome'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [registry],
+    }),
     loginResults: new Counter({
       name: 'login_results_total',
       help: 'Login attempts by method and reason code (ok for success)',
@@ -29,3 +36,39 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+export interface OnboardingFigures {
+  byStage(): Promise<{ stage: string; count: number }[]>;
+  rollouts(): Promise<{ onboardingId: string; stage: string; total: number; enabled: number; enforced: number }[]>;
+}
+
+/**
+ * Gauges read from PostgreSQL when Prometheus scrapes, so every API instance reports the same truth
+ * and nothing has to be kept in step: onboardings by stage, and the progress of each rollout in flight.
+ */
+export function registerOnboardingGauges(metrics: Metrics, figures: OnboardingFigures): void {
+  if (metrics.registry.getSingleMetric('onboardings')) return;
+  new Gauge({
+    name: 'onboardings',
+    help: 'Onboardings by stage',
+    labelNames: ['stage'] as const,
+    registers: [metrics.registry],
+    async collect() {
+      this.reset();
+      for (const row of await figures.byStage()) this.set({ stage: row.stage }, row.count);
+    },
+  });
+  new Gauge({
+    name: 'onboarding_rollout_users',
+    help: 'Users of each onboarding in enabling or enforcing: listed (total), enabled, enforced',
+    labelNames: ['onboarding_id', 'stage', 'state'] as const,
+    registers: [metrics.registry],
+    async collect() {
+      this.reset();
+      for (const row of await figures.rollouts()) {
+        for (const state of ['total', 'enabled', 'enforced'] as const)
+          this.set({ onboarding_id: row.onboardingId, stage: row.stage, state }, row[state]);
+      }
+    },
+  });
+}

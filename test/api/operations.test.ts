@@ -39,6 +39,25 @@ describe('operations endpoints', () => {
     expect(text).toMatch(/http_requests_total\{method="GET",route="\/healthz",status="200"\} \d+/);
     expect(text).toContain('process_cpu_user_seconds_total');
     expect(text).toContain('# TYPE login_results_total counter');
+    expect(text).toContain('# TYPE saml_acs_duration_seconds histogram');
+  });
+
+  it('GET /metrics counts onboardings by stage from PostgreSQL', async () => {
+    const id = `ob_${Date.now().toString(16).padStart(24, '0')}`;
+    await database.sql`insert into onboardings (id, workflow_id, customer_name, admin_email, email_domains, stage, options)
+                       values (${id}, ${`onboarding-${id}`}, 'Metrics Co', 'a@metrics.test', '{metrics.test}', 'list_review', '{}')`;
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const count = Number(/^onboardings\{stage="list_review"\} (\d+)$/m.exec(text)?.[1]);
+    expect(count).toBeGreaterThanOrEqual(1);
+  });
+
+  it('GET /metrics times ACS posts by outcome', async () => {
+    await fetch(`${server.url}/saml/conn_000000000000000000000000/acs`, {
+      method: 'POST',
+      body: new URLSearchParams({ SAMLResponse: 'x' }),
+    });
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(text).toMatch(/saml_acs_duration_seconds_count\{outcome="refused"\} [1-9]/);
   });
 
   it('every response carries a trace ID', async () => {
