@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import { createDatabase } from '../db/client.js';
+import { purgeExpired } from '../domain/housekeeping.js';
 import { systemClock } from '../lib/clock.js';
 import { ConfigError, loadConfig, requireSetting } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
@@ -52,6 +53,12 @@ async function main() {
     logger.info({ port, publicBaseUrl: config.publicBaseUrl }, 'api listening');
   });
   server.keepAliveTimeout = 65_000;
+  const housekeeping = setInterval(() => {
+    purgeExpired(database.db, systemClock.now())
+      .then((purged) => logger.debug({ purged }, 'housekeeping'))
+      .catch((error: unknown) => logger.warn({ err: error }, 'housekeeping failed'));
+  }, 10 * 60_000);
+  housekeeping.unref();
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'api stopping');
     server.close(async () => {
