@@ -30,7 +30,7 @@ describe('housekeeping', () => {
       userSid: user.sid,
       authMethod: 'password',
       connectionId: null,
-      now: new Date(now.getTime() - 9 * 3600_000),
+      now: new Date(now.getTime() - 3 * 24 * 3600_000),
     });
 
     const purged = await purgeExpired(database.db, now);
