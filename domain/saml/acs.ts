@@ -4,7 +4,7 @@ import { consumedAssertions } from '../../db/schema.js';
 import { type Connection, currentCertificates, spEndpoints } from '../connections.js';
 import { findUserByEmail } from '../directory.js';
 import { createSession } from '../sessions.js';
-import { decodeSamlResponse, parseStrict, preflightResponse } from './document.js';
+import { checkXmlShape, decodeSamlResponse, parseStrict, preflightResponse } from './document.js';
 import { LoginRefused } from './refusal.js';
 import { serviceProviderFor } from './serviceProvider.js';
 import { readSignedLogin } from './signedAssertion.js';
@@ -50,6 +50,7 @@ export async function consumeSamlResponse(
 ): Promise<SsoLogin & { assertionId: string }> {
   if (connection.status === 'disabled') throw new LoginRefused('connection_disabled');
   const xml = decodeSamlResponse(body.SAMLResponse);
+  checkXmlShape(xml);
   const root = preflightResponse(parseStrict(xml));
   const now = deps.now();
   if (currentCertificates(connection, now).length === 0) throw new LoginRefused('no_valid_certificate');

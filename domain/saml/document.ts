@@ -39,6 +39,49 @@ export function decodeSamlResponse(field: unknown): string {
   return xml;
 }
 
+/** Limits of a SAML response's shape; real ones nest about 8 deep and hold well under 200 elements. */
+export const xmlShapeLimits = { depth: 40, elements: 3000 } as const;
+
+/**
+ * A linear scan of the markup before any parser sees it: deeply nested or huge element trees cost the
+ * parsers (ours and node-saml's three) superlinear time, so they are refused here as junk.
+ */
+export function checkXmlShape(xml: string): void {
+  let depth = 0;
+  let elements = 0;
+  for (let i = xml.indexOf('<'); i !== -1 && i < xml.length; i = xml.indexOf('<', i)) {
+    const next = xml[i + 1];
+    if (next === '!' || next === '?') {
+      const end = xml.startsWith('<!--', i)
+        ? xml.indexOf('-->', i + 4)
+        : xml.startsWith('<![CDATA[', i)
+          ? xml.indexOf(']]>', i + 9)
+          : xml.indexOf('>', i + 2);
+      if (end === -1) return;
+      i = end + 1;
+      continue;
+    }
+    // Find the end of the tag, skipping quoted attribute values (which may contain '>').
+    let j = i + 1;
+    let quote = '';
+    for (; j < xml.length; j++) {
+      const c = xml[j];
+      if (quote) {
+        if (c === quote) quote = '';
+      } else if (c === '"' || c === "'") quote = c;
+      else if (c === '>') break;
+    }
+    if (next === '/') depth -= 1;
+    else if (xml[j - 1] !== '/') {
+      depth += 1;
+      elements += 1;
+    } else elements += 1;
+    if (depth > xmlShapeLimits.depth || elements > xmlShapeLimits.elements)
+      throw new LoginRefused('xml_too_complex', `depth ${depth}, ${elements} elements`);
+    i = j + 1;
+  }
+}
+
 export function parseStrict(xml: string): Document {
   const fail = (message: string) => {
     throw new LoginRefused('malformed_xml', message.slice(0, 200));

@@ -10,6 +10,7 @@ export const loginRefusals = {
   malformed_base64: [400, 'The SAML response is not valid base64.'],
   doctype_forbidden: [400, 'The SAML response contains a document type declaration, which is not allowed.'],
   malformed_xml: [400, 'The SAML response is not well-formed XML.'],
+  xml_too_complex: [400, 'The SAML response nests more deeply or holds more elements than a SAML response does.'],
   not_a_response: [400, 'The document posted is not a SAML Response.'],
   no_assertion: [403, 'The SAML response carries no assertion.'],
   multiple_assertions: [403, 'The SAML response carries more than one assertion.'],

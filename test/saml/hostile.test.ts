@@ -585,6 +585,18 @@ describe('junk, refused before any XML parsing', () => {
     await expectRefusal(await postAcs(bytes.toString('base64')), 400, 'malformed_xml');
   });
 
+  it('refuses deeply nested markup before parsing it', async () => {
+    const signed = Buffer.from(await respond(), 'base64').toString('utf8');
+    const nested = signed.replace('</samlp:Response>', `${'<x>'.repeat(5000)}${'</x>'.repeat(5000)}</samlp:Response>`);
+    await expectRefusal(await postAcs(encodeBase64(nested)), 400, 'xml_too_complex');
+  });
+
+  it('refuses a response with thousands of elements before parsing it', async () => {
+    const signed = Buffer.from(await respond(), 'base64').toString('utf8');
+    const wide = signed.replace('</samlp:Response>', `${'<x/>'.repeat(5000)}</samlp:Response>`);
+    await expectRefusal(await postAcs(encodeBase64(wide)), 400, 'xml_too_complex');
+  });
+
   it('refuses a SAMLResponse field over 256 KiB', async () => {
     await expectRefusal(await postAcs('A'.repeat(256 * 1024 + 4)), 413, 'response_too_large');
   });
