@@ -15,10 +15,10 @@ export interface ApiProcess {
 }
 
 /** The production API entry point (`api/main.ts`) as a child process, answering on a loopback port. */
-export async function startApiProcess(env: NodeJS.ProcessEnv, listenPort?: number): Promise<ApiProcess> {
+export async function startApiProcess(env: NodeJS.ProcessEnv, listenPort?: number, nodeArgs: string[] = []): Promise<ApiProcess> {
   const port = listenPort ?? (await freePort());
   const baseUrl = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'api/main.ts'], {
     cwd: root,
     env: {
       PATH: process.env.PATH,
