@@ -4,6 +4,7 @@ import { errorHandler, notFoundHandler } from './middleware/errors.js';
 import { requireSupportToken } from './middleware/supportAuth.js';
 import { traceRequests } from './middleware/trace.js';
 import { approvalsRouter } from './routes/approvals.js';
+import { assetsRouter } from './routes/assets.js';
 import { directoryRouter } from './routes/directory.js';
 import { healthRouter } from './routes/health.js';
 import { loginRouter } from './routes/login.js';
@@ -29,6 +30,7 @@ export function createApp(deps: ApiDeps): Express {
     next();
   });
   app.use(healthRouter(deps));
+  app.use(assetsRouter());
   app.use(samlRouter(deps));
   // Before the support guard: /api/me is the signed-in user's, with a session cookie, not a support token.
   app.use(loginRouter(deps));

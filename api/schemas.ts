@@ -1,100 +1,143 @@
-// Request schemas: the same objects validate input and (later) generate the OpenAPI document.
+// Request schemas: the same objects validate input and generate the OpenAPI document (api/openapi.ts).
+// `.meta()` only describes a schema (an `id` names it in the document's components); it never changes what is accepted.
 import { z } from 'zod';
-import { parseIsoDurationMs } from '../lib/duration.js';
+import { isoDurationPattern, parseIsoDurationMs } from '../lib/duration.js';
 
 const email = z
   .string()
   .trim()
   .max(254, 'must be at most 254 characters')
-  .pipe(z.email({ error: 'must be an email address' }));
+  .pipe(z.email({ error: 'must be an email address' }))
+  .meta({ format: 'email', example: 'alice@example.com' });
 const domain = z
   .string()
   .trim()
   .toLowerCase()
-  .regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a domain name such as example.com');
-const accountSid = z.string().regex(/^AC[0-9a-f]{32}$/, 'must be an account SID (AC + 32 lowercase hex)');
-export const userSidSchema = z.string().regex(/^US[0-9a-f]{32}$/, 'must be a user SID (US + 32 lowercase hex)');
+  // Lowercased before the check, so the upper-case letters never matter here; they are in the classes so that the
+  // pattern published in the OpenAPI document (which cannot say "lowercase first") accepts what the API accepts.
+  .regex(/^(?=.{1,253}$)([a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$/, 'must be a domain name such as example.com')
+  .meta({ example: 'example.com' });
+const accountSid = z
+  .string()
+  .regex(/^AC[0-9a-f]{32}$/, 'must be an account SID (AC + 32 lowercase hex)')
+  .meta({ example: 'AC0123456789abcdef0123456789abcdef' });
+export const userSidSchema = z
+  .string()
+  .regex(/^US[0-9a-f]{32}$/, 'must be a user SID (US + 32 lowercase hex)')
+  .meta({ example: 'US0123456789abcdef0123456789abcdef' });
 
-export const createAccountBody = z.strictObject({ name: z.string().trim().min(1, 'must not be empty').max(200) });
+export const createAccountBody = z
+  .strictObject({ name: z.string().trim().min(1, 'must not be empty').max(200) })
+  .meta({ id: 'CreateAccountRequest' });
 
-export const createUserBody = z.strictObject({
-  email,
-  password: z.string().min(8, 'must be at least 8 characters').max(1024).optional(),
-  accountSids: z.array(accountSid).max(1000).optional(),
-});
+export const createUserBody = z
+  .strictObject({
+    email,
+    password: z.string().min(8, 'must be at least 8 characters').max(1024).optional(),
+    accountSids: z.array(accountSid).max(1000).optional(),
+  })
+  .meta({ id: 'CreateUserRequest' });
 
-export const setUserSsoBody = z.strictObject({
-  state: z.enum(['none', 'enabled', 'enforced']),
-  connectionId: z.string().min(1).max(100).optional(),
-  reason: z.string().max(1000).optional(),
-});
+export const setUserSsoBody = z
+  .strictObject({
+    state: z.enum(['none', 'enabled', 'enforced']),
+    connectionId: z.string().min(1).max(100).optional(),
+    reason: z.string().max(1000).optional().meta({ description: 'Why: kept in the audit event' }),
+  })
+  .meta({ id: 'SetUserSsoRequest', description: "Break-glass and manual changes of a user's SSO state; audited." });
 
 const isoDuration = (name: string) =>
   z
     .string()
     .refine((value) => parseIsoDurationMs(value) !== undefined, `${name} must be an ISO 8601 duration such as PT2S or P3D`)
     .transform((value) => parseIsoDurationMs(value) as number)
-    .refine((ms) => ms >= 1000, `${name} must be at least one second`);
+    .refine((ms) => ms >= 1000, `${name} must be at least one second`)
+    .meta({
+      pattern: isoDurationPattern.source,
+      description: 'ISO 8601 duration in weeks, days, hours, minutes and seconds (no years or months), at least one second',
+      examples: ['PT2S', 'PT1H', 'P3D', 'P1DT12H'],
+    });
 
-export const onboardingOptionsSchema = z.strictObject({
-  reminderEvery: isoDuration('reminderEvery').prefault('P1D'),
-  approvalTimeout: isoDuration('approvalTimeout').prefault('P7D'),
-  notifyUsers: z.boolean().default(true),
-  batchSize: z.number().int().min(1).max(10_000).default(500),
-});
+export const onboardingOptionsSchema = z
+  .strictObject({
+    reminderEvery: isoDuration('reminderEvery').prefault('P1D'),
+    approvalTimeout: isoDuration('approvalTimeout').prefault('P7D'),
+    notifyUsers: z.boolean().default(true),
+    batchSize: z.number().int().min(1).max(10_000).default(500).meta({ description: 'Users enabled or enforced per batch' }),
+  })
+  .meta({ id: 'OnboardingOptions' });
 
-export const createOnboardingBody = z.strictObject({
-  customerName: z.string().trim().min(1, 'must not be empty').max(200),
-  customerId: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be 1-100 letters, digits, dots, dashes or underscores')
-    .optional(),
-  adminEmail: email,
-  emailDomains: z.array(domain).min(1, 'must name at least one domain').max(100),
-  options: onboardingOptionsSchema.prefault({}),
-});
+export const createOnboardingBody = z
+  .strictObject({
+    customerName: z.string().trim().min(1, 'must not be empty').max(200),
+    customerId: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be 1-100 letters, digits, dots, dashes or underscores')
+      .optional(),
+    adminEmail: email,
+    emailDomains: z.array(domain).min(1, 'must name at least one domain').max(100),
+    options: onboardingOptionsSchema.prefault({}),
+  })
+  .meta({ id: 'CreateOnboardingRequest' });
 
 const emailAttribute = z
   .string()
   .regex(/^[\x21-\x7e]{1,256}$/, 'emailAttribute must be 1-256 printable characters without spaces')
-  .optional();
+  .optional()
+  .meta({ description: 'The SAML attribute that carries the email address, when the NameID does not' });
 
-export const idpConfigFieldsBody = z.strictObject({
-  entityId: z.string().trim().min(1, 'must not be empty').max(1024),
-  ssoUrl: z.string().trim().min(1, 'must not be empty').max(2048),
-  ssoBinding: z.enum(['redirect', 'post']),
-  certificates: z.array(z.string().min(1).max(16_384)).min(1, 'at least one certificate is required').max(10),
-  logoutRedirectUrl: z.string().trim().max(2048).optional(),
-  emailAttribute,
-});
+export const idpConfigFieldsBody = z
+  .strictObject({
+    entityId: z.string().trim().min(1, 'must not be empty').max(1024),
+    ssoUrl: z.string().trim().min(1, 'must not be empty').max(2048),
+    ssoBinding: z.enum(['redirect', 'post']),
+    certificates: z.array(z.string().min(1).max(16_384)).min(1, 'at least one certificate is required').max(10),
+    logoutRedirectUrl: z.string().trim().max(2048).optional(),
+    emailAttribute,
+  })
+  .meta({ id: 'IdpConfigFieldsRequest', description: 'The IdP details field by field' });
 
-export const idpConfigUrlBody = z.strictObject({
-  metadataUrl: z.string().trim().min(1).max(2048),
-  emailAttribute,
-});
+export const idpConfigUrlBody = z
+  .strictObject({
+    metadataUrl: z.string().trim().min(1).max(2048),
+    emailAttribute,
+  })
+  .meta({ id: 'IdpConfigUrlRequest', description: 'Where the service fetches the IdP metadata document' });
+
+/** The media types an IdP metadata document may be posted as to `idp-config`. */
+export const idpMetadataTypes = ['application/samlmetadata+xml', 'text/xml', 'application/xml'];
 
 export const idpConfigQuery = z.object({ emailAttribute });
 
-export const pilotUsersBody = z.strictObject({ emails: z.array(email).min(1, 'name at least one pilot user').max(100) });
+export const pilotUsersBody = z
+  .strictObject({ emails: z.array(email).min(1, 'name at least one pilot user').max(100) })
+  .meta({ id: 'PilotUsersRequest' });
 
-export const migrationListBody = z.discriminatedUnion('method', [
-  z.strictObject({ method: z.literal('domain'), domain }),
-  z.strictObject({ method: z.literal('userSids'), userSids: z.array(userSidSchema).min(1, 'name at least one user SID').max(200_000) }),
-  z.strictObject({
-    method: z.literal('accountSids'),
-    accountSids: z.array(accountSid).min(1, 'name at least one account SID').max(10_000),
-  }),
-]);
+export const migrationListBody = z
+  .discriminatedUnion('method', [
+    z.strictObject({ method: z.literal('domain'), domain }),
+    z.strictObject({ method: z.literal('userSids'), userSids: z.array(userSidSchema).min(1, 'name at least one user SID').max(200_000) }),
+    z.strictObject({
+      method: z.literal('accountSids'),
+      accountSids: z.array(accountSid).min(1, 'name at least one account SID').max(10_000),
+    }),
+  ])
+  .meta({ id: 'MigrationListRequest', description: 'Who is on the migration list: everyone with the domain, or named users or accounts' });
 
 export const migrationListQuery = z.object({
   cursor: z.string().max(40).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
-export const cancelBody = z.strictObject({
-  reason: z.string().trim().min(1, 'must say why').max(1000),
-  revertTo: z.enum(['enabled', 'none', 'keep']).optional(),
-});
+export const cancelBody = z
+  .strictObject({
+    reason: z.string().trim().min(1, 'must say why').max(1000),
+    revertTo: z
+      .enum(['enabled', 'none', 'keep'])
+      .optional()
+      .meta({ description: 'Where the users this onboarding enforced go back to: enabled (the default), none, or keep them enforced' }),
+  })
+  .meta({ id: 'CancelRequest' });
 
 export const approvalForm = z.object({
   decision: z.enum(['approve', 'reject'], { error: 'decision must be approve or reject' }),

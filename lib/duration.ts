@@ -1,10 +1,11 @@
 // ISO 8601 durations as the onboarding options take them (`PT2S`, `P3D`, `P1DT12H`). Years and months
 // are refused: their length depends on the calendar, and a reminder interval must be exact.
-const pattern =
+/** Exported so the OpenAPI document states exactly which durations are accepted. */
+export const isoDurationPattern =
   /^P(?!$)(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?=\d)(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
 
 export function parseIsoDurationMs(value: string): number | undefined {
-  const match = pattern.exec(value);
+  const match = isoDurationPattern.exec(value);
   if (!match) return undefined;
   const [, weeks, days, hours, minutes, seconds] = match.map((part) => (part === undefined ? 0 : Number(part)));
   const ms = ((((weeks ?? 0) * 7 + (days ?? 0)) * 24 + (hours ?? 0)) * 60 + (minutes ?? 0)) * 60_000 + (seconds ?? 0) * 1000;

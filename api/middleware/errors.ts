@@ -1,7 +1,9 @@
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 import { AppError } from '../../lib/errors.js';
-import { escapeHtml, prefersJson } from '../http.js';
+import { prefersJson } from '../http.js';
+import { errorPage } from '../pages/errorPage.js';
+import { sendPage } from '../pages/layout.js';
 
 /** Turns whatever a route threw into the contract's error shape, or an HTML page for browsers. */
 function toAppError(error: unknown): AppError {
@@ -28,11 +30,7 @@ export function errorHandler() {
     if (res.headersSent) return;
     res.status(appError.httpStatus);
     if (!prefersJson(req)) {
-      res
-        .type('html')
-        .send(
-          `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Error</title></head><body><main><h1>${escapeHtml(appError.message)}</h1><p>Reason code: <code>${escapeHtml(appError.code)}</code></p><p>Trace ID: <code>${escapeHtml(req.traceId)}</code></p></main></body></html>`,
-        );
+      sendPage(res, errorPage(appError, req.traceId, new Date()));
       return;
     }
     res.json({

@@ -1,19 +1,18 @@
-import express, { Router } from 'express';
+import express, { type Request, type Response, Router } from 'express';
 import { type ApprovalLink, claimApproval, findApproval, releaseApproval } from '../../domain/approvals.js';
-import { pageMigrationList } from '../../domain/migrationLists.js';
+import { latestMigrationList, migrationListPage, migrationListVersion } from '../../domain/migrationListPages.js';
+import { rolloutProgress } from '../../domain/migrationLists.js';
 import { findOnboarding, updateRefusal } from '../../domain/onboardings.js';
+import { pilotUsersOf } from '../../domain/pilotReport.js';
 import { AppError } from '../../lib/errors.js';
 import { recordApproval, workflowIdFor } from '../../workflows/shared.js';
 import type { ApiDeps } from '../deps.js';
-import { escapeHtml } from '../http.js';
-import { page } from '../pages/layout.js';
-import { approvalForm } from '../schemas.js';
+import { prefersJson } from '../http.js';
+import { approvalPage, approvalResultPage, type StepContext } from '../pages/approval.js';
+import { sendPage } from '../pages/layout.js';
+import { approvalForm, userSidSchema } from '../schemas.js';
 
-const stepTitles = {
-  pilot: 'Confirm the SSO pilot',
-  migration_list: 'Review the migration list',
-  go_ahead: 'Go ahead: enforce SSO',
-} as const;
+const reviewPageSize = 100;
 
 /** Why a link cannot be used, in words the approver understands. */
 function unusable(link: ApprovalLink | undefined): AppError | undefined {
@@ -32,60 +31,85 @@ function unusable(link: ApprovalLink | undefined): AppError | undefined {
   return undefined;
 }
 
+const asList = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+const lastString = (value: unknown) =>
+  asList(value)
+    .filter((v): v is string => typeof v === 'string')
+    .at(-1);
+
+/** What the review form carries between its pages (by GET) or back after a refused POST. */
+interface ReviewState {
+  ticked: string[];
+  page: number;
+  filter: 'all' | 'flagged';
+  reason?: string;
+}
+
+function reviewState(source: Record<string, unknown>): ReviewState {
+  const ticked = asList(source.exclude).filter((sid): sid is string => userSidSchema.safeParse(sid).success);
+  const page = Number.parseInt(lastString(source.page) ?? '1', 10);
+  const filter = (lastString(source.view) ?? lastString(source.show)) === 'flagged' ? 'flagged' : 'all';
+  return {
+    ticked: [...new Set(ticked)].slice(0, 10_000),
+    page: Number.isFinite(page) ? page : 1,
+    filter,
+    reason: lastString(source.reason),
+  };
+}
+
 export function approvalsRouter(deps: ApiDeps): Router {
   const { database, clock, approvalSecret } = deps;
   const router = Router();
 
-  async function migrationListSection(link: ApprovalLink, cursor: string | undefined) {
-    const [list] = await database.sql<{ id: string; version: number; total: number; flagged: number; excluded: number }[]>`
-      select id, version, total, flagged, excluded from migration_lists where onboarding_id = ${link.onboardingId} and version = ${link.subjectVersion ?? 0}`;
-    if (!list) return '<p>The migration list could not be found.</p>';
-    const pageOfEntries = await pageMigrationList(database.sql, list.id, cursor, 100);
-    const rows = pageOfEntries.items
-      .map(
-        (e) =>
-          `<tr><td><input type="checkbox" name="exclude" value="${e.userSid}" id="x-${e.userSid}"${e.excluded ? ' checked' : ''} aria-label="Exclude ${escapeHtml(e.email)}"></td><td><label for="x-${e.userSid}">${escapeHtml(e.email)}</label></td><td><code>${e.userSid}</code></td><td>${e.flags.map((f) => escapeHtml(f.replaceAll('_', ' '))).join(', ')}</td></tr>`,
-      )
-      .join('');
-    const next = pageOfEntries.nextCursor ? `<p><a href="?cursor=${encodeURIComponent(pageOfEntries.nextCursor)}">Next page</a></p>` : '';
-    return `<p>Version ${list.version}: <strong>${list.total}</strong> users, <strong>${list.flagged}</strong> flagged (outside your domains or possible aliases), ${list.excluded} excluded.</p>
-<p class="muted">Tick users who do not exist in your IdP to exclude them. Approving with exclusions approves the rest; rejecting with exclusions produces a corrected list for you to review again.</p>
-<table><thead><tr><th>Exclude</th><th>Email</th><th>User SID</th><th>Flags</th></tr></thead><tbody>${rows}</tbody></table>${next}`;
+  async function stepContext(link: ApprovalLink, state: ReviewState): Promise<StepContext> {
+    if (link.step === 'pilot') return { step: 'pilot', users: await pilotUsersOf(database.db, link.onboardingId) };
+    if (link.step === 'migration_list') {
+      const list = await migrationListVersion(database.sql, link.onboardingId, link.subjectVersion ?? 0);
+      const page =
+        list && (await migrationListPage(database.sql, list.id, { page: state.page, pageSize: reviewPageSize, filter: state.filter }));
+      return { step: 'migration_list', list, page: page && { ...page, filter: state.filter }, ticked: new Set(state.ticked) };
+    }
+    const list = await latestMigrationList(database.sql, link.onboardingId);
+    const progress = list ? await rolloutProgress(database.sql, list.id) : { total: 0, enabled: 0, excluded: 0 };
+    return { step: 'go_ahead', toEnforce: progress.total, alreadyEnabled: progress.enabled, excluded: progress.excluded };
+  }
+
+  async function showApproval(res: Response, link: ApprovalLink, state: ReviewState, problem?: { error: string; status: number }) {
+    const onboarding = await findOnboarding(database.db, link.onboardingId);
+    sendPage(
+      res,
+      approvalPage({
+        customerName: onboarding.customerName,
+        expiresAt: link.expiresAt,
+        context: await stepContext(link, state),
+        reason: state.reason,
+        ...problem,
+      }),
+    );
+  }
+
+  async function usableLink(req: Request, now: Date) {
+    const link = await findApproval(database.db, approvalSecret, String(req.params.token), now);
+    const problem = unusable(link);
+    if (problem || !link) throw problem;
+    return link;
   }
 
   router.get('/approvals/:token', async (req, res) => {
-    const link = await findApproval(database.db, approvalSecret, req.params.token, clock.now());
-    const problem = unusable(link);
-    if (problem || !link) throw problem;
-    const onboarding = await findOnboarding(database.db, link.onboardingId);
-    const cursor = typeof req.query.cursor === 'string' ? req.query.cursor : undefined;
-    const context = link.step === 'migration_list' ? await migrationListSection(link, cursor) : '';
-    const what = {
-      pilot: 'Confirm that your pilot users could sign in through your identity provider.',
-      migration_list: 'Check that every listed user exists in your identity provider.',
-      go_ahead: 'Once you go ahead, these users can only sign in through your identity provider.',
-    }[link.step];
-    res.type('html').send(
-      page(
-        stepTitles[link.step],
-        `<h1>${stepTitles[link.step]}</h1><p>For <strong>${escapeHtml(onboarding.customerName)}</strong>. ${what}</p>
-<p class="muted">Nothing happens until you press a button. This link expires ${link.expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC.</p>
-<form method="post">${context}
-<label for="reason">Comment (required to reject)</label><textarea id="reason" name="reason" rows="3"></textarea>
-<button type="submit" name="decision" value="approve">Approve</button> <button type="submit" name="decision" value="reject">Reject</button></form>`,
-      ),
-    );
+    const link = await usableLink(req, clock.now());
+    await showApproval(res, link, reviewState(req.query));
   });
 
   router.post('/approvals/:token', express.urlencoded({ extended: false, limit: '8mb', parameterLimit: 250_000 }), async (req, res) => {
     const form = approvalForm.parse(req.body ?? {});
     const now = clock.now();
-    const link = await findApproval(database.db, approvalSecret, req.params.token, now);
-    const problem = unusable(link);
-    if (problem || !link) throw problem;
-    if (form.decision === 'reject' && !form.reason)
-      throw new AppError('reason_required', 400, 'Please say why you reject, so support can correct it.');
-    const excludes = form.exclude === undefined ? [] : Array.isArray(form.exclude) ? form.exclude : [form.exclude];
+    const link = await usableLink(req, now);
+    if (form.decision === 'reject' && !form.reason) {
+      const message = 'Please say why you reject, so support can correct it.';
+      if (prefersJson(req)) throw new AppError('reason_required', 400, message);
+      return await showApproval(res, link, { ...reviewState(req.body ?? {}), page: 1, filter: 'all' }, { error: message, status: 400 });
+    }
+    const excludes = asList(form.exclude) as string[];
     if (excludes.length > 0 && link.step !== 'migration_list')
       throw new AppError('invalid_request', 400, 'exclusions only apply to the migration list');
     if (excludes.length > 0) {
@@ -101,7 +125,7 @@ export function approvalsRouter(deps: ApiDeps): Router {
     // Claim first: of two concurrent posts exactly one reaches the workflow.
     if (!(await claimApproval(database.db, link.tokenId, form.decision, now))) {
       throw (
-        unusable(await findApproval(database.db, approvalSecret, req.params.token, now)) ??
+        unusable(await findApproval(database.db, approvalSecret, String(req.params.token), now)) ??
         new AppError('link_used', 410, 'This link was already used.')
       );
     }
@@ -121,14 +145,12 @@ export function approvalsRouter(deps: ApiDeps): Router {
         'Your decision could not be recorded right now. Nothing was changed; please try the link again in a few minutes.',
       );
     }
-    res
-      .type('html')
-      .send(
-        page(
-          'Thank you',
-          `<h1>${form.decision === 'approve' ? 'Approved' : 'Rejected'}</h1><p>Your decision on “${stepTitles[link.step]}” has been recorded${excludes.length ? ` with ${excludes.length} exclusions` : ''}. Support will be notified.</p>`,
-        ),
-      );
+    if (prefersJson(req)) return res.json({ step: link.step, decision: form.decision, excluded: excludes.length });
+    const onboarding = await findOnboarding(database.db, link.onboardingId);
+    sendPage(
+      res,
+      approvalResultPage({ step: link.step, decision: form.decision, customerName: onboarding.customerName, excluded: excludes.length }),
+    );
   });
 
   return router;

@@ -1,18 +1,31 @@
-import express, { type Request, Router } from 'express';
+import express, { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import { findConnection } from '../../domain/connections.js';
 import { recordLoginAttempt } from '../../domain/loginAudit.js';
 import { passwordLogin } from '../../domain/passwordLogin.js';
 import { endSession, findSession, sessionCookieName } from '../../domain/sessions.js';
+import { signInRouteFor } from '../../domain/signInRoute.js';
 import { AppError } from '../../lib/errors.js';
 import type { ApiDeps } from '../deps.js';
-import { clearSessionCookie, readCookie, setSessionCookie } from '../http.js';
-import { escapeHtml, page } from '../pages/layout.js';
+import { clearSessionCookie, prefersJson, readCookie, setSessionCookie } from '../http.js';
+import { consolePage, signedOutPage } from '../pages/console.js';
+import { sendPage } from '../pages/layout.js';
+import { emailStepPage, passwordStepPage, ssoRequiredPage } from '../pages/login.js';
 
 const loginBody = z.object({
   email: z.string().trim().min(3, 'email is required').max(254),
   password: z.string().min(1, 'password is required').max(1024),
 });
+
+const emailStepBody = z.object({
+  email: z
+    .string()
+    .trim()
+    .max(254)
+    .regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/),
+});
+
+const formBody = [express.urlencoded({ extended: false, limit: '8kb' }), express.json({ limit: '8kb' })];
 
 export function loginRouter(deps: ApiDeps): Router {
   const { database, config, clock } = deps;
@@ -20,23 +33,34 @@ export function loginRouter(deps: ApiDeps): Router {
   const secure = config.publicBaseUrl.startsWith('https:');
   const currentSession = (req: Request) => findSession(database.db, readCookie(req, sessionCookieName), clock.now());
 
-  router.get('/login', (_req, res) => {
-    res.type('html').send(
-      page(
-        'Sign in',
-        `<h1>Sign in</h1>
-<form method="post" action="/login">
-<label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" required>
-<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
-<button type="submit">Sign in</button></form>
-<form method="get" action="/sso"><label for="sso-email">Or sign in with your company's identity provider</label>
-<input id="sso-email" name="email" type="email" required><button type="submit">Continue with SSO</button></form>`,
-      ),
-    );
+  router.get('/login', async (req, res) => {
+    if (await currentSession(req)) return res.redirect(303, '/console');
+    sendPage(res, emailStepPage());
   });
 
-  router.post('/login', express.urlencoded({ extended: false, limit: '8kb' }), express.json({ limit: '8kb' }), async (req, res) => {
-    const { email, password } = loginBody.parse(req.body ?? {});
+  // Email first: SSO users go on to their IdP by discovery, everyone else to the password step.
+  router.post('/login/continue', ...formBody, async (req, res) => {
+    const parsed = emailStepBody.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      const email = typeof req.body?.email === 'string' ? req.body.email.slice(0, 254) : '';
+      return sendPage(res, emailStepPage({ email, status: 400, error: 'Enter your full work email address, such as name@example.com.' }));
+    }
+    const { email } = parsed.data;
+    const route = await signInRouteFor(database.db, email);
+    if (route.kind === 'sso') return res.redirect(303, `/sso?email=${encodeURIComponent(email)}`);
+    sendPage(res, passwordStepPage({ email }));
+  });
+
+  router.post('/login', ...formBody, async (req, res) => {
+    const browser = !prefersJson(req);
+    const parsed = loginBody.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      if (!browser) throw parsed.error;
+      const email = typeof req.body?.email === 'string' ? req.body.email.trim().slice(0, 254) : '';
+      if (!email) return sendPage(res, emailStepPage({ status: 400, error: 'Enter your work email to sign in.' }));
+      return sendPage(res, passwordStepPage({ email, status: 400, error: 'Enter your password.' }));
+    }
+    const { email, password } = parsed.data;
     const ip = req.ip ?? 'unknown';
     const result = await passwordLogin(database.db, { email, password, ip, now: clock.now(), publicBaseUrl: config.publicBaseUrl });
     const attempt = { method: 'password' as const, traceId: req.traceId, email, ip };
@@ -53,14 +77,19 @@ export function loginRouter(deps: ApiDeps): Router {
     });
     if (result.code === 'rate_limited') {
       res.setHeader('Retry-After', String(result.retryAfterSeconds));
-      throw new AppError('rate_limited', 429, `too many failed sign-ins; try again in ${Math.ceil(result.retryAfterSeconds / 60)} minutes`);
+      const message = `Too many failed sign-ins; try again in ${Math.ceil(result.retryAfterSeconds / 60)} minutes.`;
+      if (browser) return sendPage(res, passwordStepPage({ email, status: 429, error: message }));
+      throw new AppError('rate_limited', 429, message);
     }
     if (result.code === 'sso_required') {
+      if (browser) return sendPage(res, ssoRequiredPage({ ssoUrl: result.ssoUrl }));
       throw new AppError('sso_required', 403, 'Your company requires you to sign in through its identity provider (SSO).', {
         ssoUrl: result.ssoUrl,
       });
     }
-    throw new AppError('invalid_credentials', 401, 'The email or password is not correct.');
+    const message = 'The email or password is not correct.';
+    if (browser) return sendPage(res, passwordStepPage({ email, status: 401, error: message }));
+    throw new AppError('invalid_credentials', 401, message);
   });
 
   router.get('/api/me', async (req, res) => {
@@ -71,35 +100,17 @@ export function loginRouter(deps: ApiDeps): Router {
 
   router.get('/console', async (req, res) => {
     const session = await currentSession(req);
-    if (!session) {
-      res.redirect(303, '/login');
-      return;
-    }
-    res.type('html').send(
-      page(
-        'Console',
-        `<h1>Signed in</h1><p>You are <strong>${escapeHtml(session.email)}</strong>, signed in with ${session.authMethod === 'sso' ? 'single sign-on' : 'a password'}.</p>
-<form method="post" action="/logout"><button type="submit">Sign out</button></form>`,
-      ),
-    );
+    if (!session) return res.redirect(303, '/login');
+    const connection = session.connectionId ? await findConnection(database.db, session.connectionId) : undefined;
+    sendPage(res, consolePage({ ...session, connection: connection ?? null }));
   });
 
-  router.post('/logout', async (req, res) => {
+  router.post('/logout', async (req, res: Response) => {
     const ended = await endSession(database.db, readCookie(req, sessionCookieName), clock.now());
     clearSessionCookie(res, secure);
     const connection =
       ended?.authMethod === 'sso' && ended.connectionId ? await findConnection(database.db, ended.connectionId) : undefined;
-    if (connection?.logoutRedirectUrl) {
-      // The customer asked for a POST to their Redirect URL after logout (no Single Logout).
-      res.type('html').send(
-        page(
-          'Signed out',
-          `<h1>Signed out</h1><form id="after-logout" method="post" action="${escapeHtml(connection.logoutRedirectUrl)}"><p>Continuing to your company's page…</p><button type="submit">Continue</button></form>
-<script>document.getElementById('after-logout').submit()</script>`,
-        ),
-      );
-      return;
-    }
+    if (connection?.logoutRedirectUrl) return sendPage(res, signedOutPage(connection.logoutRedirectUrl));
     res.redirect(303, '/login');
   });
 

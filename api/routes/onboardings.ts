@@ -19,12 +19,11 @@ import {
   idpConfigFieldsBody,
   idpConfigQuery,
   idpConfigUrlBody,
+  idpMetadataTypes,
   migrationListBody,
   migrationListQuery,
   pilotUsersBody,
 } from '../schemas.js';
-
-const metadataTypes = ['application/samlmetadata+xml', 'text/xml', 'application/xml'];
 
 export function onboardingsRouter({ database, temporal, config, clock, approvalSecret }: ApiDeps): Router {
   const router = Router();
@@ -62,9 +61,9 @@ export function onboardingsRouter({ database, temporal, config, clock, approvalS
   });
 
   // An IdP metadata document as the body, or JSON naming a metadata URL or the fields one by one.
-  router.post('/onboardings/:id/idp-config', express.text({ type: metadataTypes, limit: '1mb' }), async (req, res) => {
+  router.post('/onboardings/:id/idp-config', express.text({ type: idpMetadataTypes, limit: '1mb' }), async (req, res) => {
     let submission: IdpConfigSubmission;
-    if (req.is(metadataTypes)) {
+    if (req.is(idpMetadataTypes)) {
       if (typeof req.body !== 'string' || req.body.trim() === '')
         throw new AppError('invalid_request', 400, 'the metadata document is empty');
       submission = { kind: 'metadata', xml: req.body, ...idpConfigQuery.parse(req.query) };

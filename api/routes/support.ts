@@ -1,7 +1,132 @@
-import { Router } from 'express';
+import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import { recordAuditEvent } from '../../domain/audit.js';
+import { type MigrationListFilter as ListFilter, migrationListPage } from '../../domain/migrationListPages.js';
+import { confirmPilotFor, findOnboarding, getOnboarding } from '../../domain/onboardings.js';
+import { liveProblems, onboardingOverview } from '../../domain/supportOverview.js';
+import { AppError } from '../../lib/errors.js';
+import { workflowIdFor } from '../../workflows/shared.js';
 import type { ApiDeps } from '../deps.js';
+import { localRedirectTarget, readCookie } from '../http.js';
+import {
+  clearSupportCookie,
+  requireSameOrigin,
+  setSupportCookie,
+  supportCookieName,
+  supportSessions,
+} from '../middleware/supportSession.js';
+import { sendPage } from '../pages/layout.js';
+import { supportDashboardPage } from '../pages/supportDashboard.js';
+import { supportOnboardingPage } from '../pages/supportOnboarding.js';
+import { supportSignInPage } from '../pages/supportSignIn.js';
 
-/** The support dashboard (`/support`). */
-export function supportPagesRouter(_deps: ApiDeps): Router {
-  return Router();
+const onboardingIdPattern = /^ob_[0-9a-f]{24}$/;
+const listPageSize = 50;
+
+const temporalUnavailable = () =>
+  new AppError('temporal_unavailable', 503, 'Temporal is not answering, and this page needs the workflow’s state. Try again shortly.');
+
+/** The support dashboard (`/support`): signed in with the support token, read-mostly, every form same-origin. */
+export function supportPagesRouter(deps: ApiDeps): Router {
+  const { database, config, clock } = deps;
+  const router = Router();
+  const sessions = supportSessions(config.supportApiToken);
+  const secure = config.publicBaseUrl.startsWith('https:');
+  const form = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 });
+  const client = async () => {
+    try {
+      return (await deps.temporal()).client;
+    } catch {
+      throw temporalUnavailable();
+    }
+  };
+
+  router.use('/support', requireSameOrigin(config.publicBaseUrl));
+
+  /** Pages answer an unsigned browser with the sign-in form, which returns it here afterwards. */
+  const signedIn = (req: Request, res: Response, next: NextFunction) => {
+    if (sessions.verify(readCookie(req, supportCookieName), clock.now())) return next();
+    const status = req.method === 'GET' ? 200 : 401;
+    sendPage(res, supportSignInPage({ next: req.method === 'GET' ? req.originalUrl : '/support', status, disabled: !sessions.enabled }));
+  };
+  const refreshing = (req: Request) => req.query.refresh === '1';
+
+  router.post('/support/session', form, async (req, res) => {
+    const token = typeof req.body?.token === 'string' ? req.body.token : '';
+    const next = localRedirectTarget(req.body?.next, '/support');
+    const target = next.startsWith('/support') ? next : '/support';
+    if (!sessions.enabled) return sendPage(res, supportSignInPage({ next: target, disabled: true }));
+    if (!sessions.tokenMatches(token)) {
+      req.log.warn('support dashboard sign-in with a wrong token');
+      return sendPage(res, supportSignInPage({ next: target, status: 401, error: 'That is not the support token.' }));
+    }
+    const session = sessions.issue(clock.now());
+    await recordAuditEvent(database.db, { type: 'support.signed_in', actor: 'support', traceId: req.traceId, detail: { ip: req.ip } });
+    setSupportCookie(res, session.value, session.expiresAt, secure);
+    res.redirect(303, target);
+  });
+
+  router.post('/support/sign-out', (_req, res) => {
+    clearSupportCookie(res, secure);
+    res.redirect(303, '/support');
+  });
+
+  router.get('/support', signedIn, async (req, res) => {
+    const onboardings = await onboardingOverview(database.sql);
+    let temporalDown = false;
+    const problems = await client()
+      .then((c) => liveProblems(c, onboardings))
+      .catch(() => {
+        temporalDown = true;
+        return new Map();
+      });
+    sendPage(res, supportDashboardPage({ onboardings, problems, temporalDown, refreshing: refreshing(req) }));
+  });
+
+  router.get('/support/onboardings/:id', signedIn, async (req, res) => {
+    const id = String(req.params.id);
+    if (!onboardingIdPattern.test(id)) throw new AppError('not_found', 404, `onboarding ${id} not found`);
+    await findOnboarding(database.db, id);
+    const onboarding = await getOnboarding(database, await client(), id, {
+      secret: deps.approvalSecret,
+      publicBaseUrl: config.publicBaseUrl,
+      now: clock.now(),
+    }).catch((error: unknown) => {
+      if (error instanceof AppError) throw error;
+      req.log.warn({ err: error }, 'could not query the onboarding workflow');
+      throw temporalUnavailable();
+    });
+    const filter: ListFilter = req.query.show === 'flagged' ? 'flagged' : 'all';
+    const requestedPage = Number.parseInt(typeof req.query.page === 'string' ? req.query.page : '1', 10) || 1;
+    const listPage = onboarding.migration
+      ? {
+          ...(await migrationListPage(database.sql, onboarding.migration.listId, { page: requestedPage, pageSize: listPageSize, filter })),
+          filter,
+        }
+      : undefined;
+    const path = `/support/onboardings/${encodeURIComponent(id)}`;
+    const { uiUrl, namespace } = config.temporal;
+    sendPage(
+      res,
+      supportOnboardingPage({
+        onboarding,
+        listPage,
+        listHref: (page, show) => `${path}?page=${page}&show=${show}${refreshing(req) ? '&refresh=1' : ''}#h-list`,
+        temporalUrl: uiUrl
+          ? `${uiUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowIdFor(id))}`
+          : undefined,
+        path,
+        refreshing: refreshing(req),
+        notice: req.query.done === 'pilot_confirmed' ? 'Support’s pilot confirmation is recorded.' : undefined,
+      }),
+    );
+  });
+
+  router.post('/support/onboardings/:id/pilot/confirm', signedIn, async (req, res) => {
+    const id = String(req.params.id);
+    if (!onboardingIdPattern.test(id)) throw new AppError('not_found', 404, `onboarding ${id} not found`);
+    await confirmPilotFor(database.db, await client(), id);
+    res.redirect(303, `/support/onboardings/${encodeURIComponent(id)}?done=pilot_confirmed`);
+  });
+
+  return router;
 }

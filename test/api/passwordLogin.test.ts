@@ -121,7 +121,7 @@ describe('password login', () => {
     expect(await res.json()).toMatchObject({ error: { code: 'rate_limited' } });
   });
 
-  it(`rate-limits a client address after ${throttleLimits.ip} failures across accounts`, async () => {
+  it(`rate-limits a client address after ${throttleLimits.ip} failures across accounts`, { timeout: 180_000 }, async () => {
     const ip = `203.0.113.${Math.floor(Math.random() * 250) + 1}`;
     const address = email('spr');
     await ssoUser(database, address, 'none', connectionId, password);

@@ -28,11 +28,11 @@ export interface OnboardingTestEnv {
 }
 
 /** API and worker wired as in production, on the run's PostgreSQL and Temporal, with a real SMTP sink. */
-export async function startOnboardingEnv(database: Database): Promise<OnboardingTestEnv> {
+export async function startOnboardingEnv(database: Database, env: NodeJS.ProcessEnv = {}): Promise<OnboardingTestEnv> {
   const smtp = await startSmtpSink();
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const config = testConfig({ PUBLIC_BASE_URL: baseUrl, SMTP_URL: smtp.url, ALLOW_PRIVATE_IDP_URLS: 'true' });
+  const config = testConfig({ PUBLIC_BASE_URL: baseUrl, SMTP_URL: smtp.url, ALLOW_PRIVATE_IDP_URLS: 'true', ...env });
   const built = testApiDeps(config, database);
   const server = await listen(built.app, port);
   const logger = createLogger(config, 'test-worker');

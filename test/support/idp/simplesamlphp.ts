@@ -233,6 +233,9 @@ async function writeConfiguration(
     'module.enable': { exampleauth: true, core: true, saml: true },
     'session.cookie.secure': false,
     'language.cookie.secure': false,
+    // Debian's default is SameSite=None, which a real browser drops on plain http (None needs Secure).
+    'session.cookie.samesite': 'Lax',
+    'language.cookie.samesite': 'Lax',
     'session.phpsession.savepath': paths.sessions,
     'store.type': 'phpsession',
     'logging.handler': 'file',

@@ -1,0 +1,104 @@
+import type { getOnboarding } from '../../domain/onboardings.js';
+import type { OnboardingEvent } from '../../workflows/shared.js';
+import { meter, plural, stageBadge, stageLabel, time } from './components.js';
+import { html, type SafeHtml, safeHref } from './html.js';
+import type { PageOptions } from './layout.js';
+import { type ListPage, listStats, statusTable } from './migrationTable.js';
+import { refreshToggle, supportNav } from './supportDashboard.js';
+
+type OnboardingDetail = Awaited<ReturnType<typeof getOnboarding>>;
+
+export interface SupportOnboardingView {
+  onboarding: OnboardingDetail;
+  listPage: ListPage | undefined;
+  listHref: (page: number, filter: ListPage['filter']) => string;
+  temporalUrl: string | undefined;
+  path: string;
+  refreshing: boolean;
+  notice?: string;
+}
+
+const stepNames = { pilot: 'Pilot confirmation', migration_list: 'Migration list review', go_ahead: 'Go-ahead to enforce' } as const;
+
+function event(e: OnboardingEvent): SafeHtml {
+  const what = e.type === 'stage' ? `Stage: ${stageLabel(e.detail ?? '')}` : e.type.replaceAll('_', ' ');
+  return html`<li>${time(e.at)}<strong>${what}</strong>${e.type !== 'stage' && e.detail ? html` — ${e.detail}` : ''}</li>`;
+}
+
+function spDetails(connection: OnboardingDetail['connection']): SafeHtml {
+  if (!connection) return html`<p class="muted">Not yet: waiting for the customer’s IdP configuration.</p>`;
+  return html`<p>Send these to the customer’s administrator (they were mailed when the configuration was accepted).</p>
+<dl class="facts" data-sp-details>
+<dt>SP entity ID</dt><dd><code>${connection.spEntityId}</code></dd>
+<dt>ACS URL <span class="muted">(Security Token Consumer URL)</span></dt><dd><code>${connection.acsUrl}</code></dd>
+<dt>Metadata URL</dt><dd><a href="${safeHref(connection.metadataUrl)}">${connection.metadataUrl}</a></dd>
+<dt>Connection</dt><dd><code>${connection.id}</code> <span class="badge">${connection.status}</span></dd>
+</dl>`;
+}
+
+function pilot(o: OnboardingDetail): SafeHtml {
+  const { users, customerConfirmed, supportConfirmed, unknownEmails } = o.pilot;
+  if (users.length === 0) return html`<p class="muted">No pilot users nominated yet.</p>`;
+  const rows = users.map(
+    (u) =>
+      html`<tr><td>${u.email}</td><td>${u.firstLoginAt ? html`<span class="badge ok">Signed in</span> ${time(u.firstLoginAt)}` : html`<span class="badge warn">Not yet</span>`}</td></tr>`,
+  );
+  const confirmed = (yes: boolean) => (yes ? html`<span class="badge ok">confirmed</span>` : html`<span class="badge warn">waiting</span>`);
+  return html`<div class="table-wrap"><table><caption class="vh">Pilot users</caption><thead><tr><th scope="col">Email</th><th scope="col">First SSO sign-in</th></tr></thead><tbody>${rows}</tbody></table></div>
+${unknownEmails.length > 0 && html`<p>Not on file: ${unknownEmails.join(', ')}</p>`}
+<dl class="facts"><dt>Customer</dt><dd>${confirmed(customerConfirmed)}</dd><dt>Support</dt><dd>${confirmed(supportConfirmed)}</dd></dl>
+${
+  o.stage === 'pilot' &&
+  !supportConfirmed &&
+  html`<form method="post" action="/support/onboardings/${encodeURIComponent(o.id)}/pilot/confirm"><button type="submit">Confirm the pilot for support</button></form>`
+}`;
+}
+
+function approvals(o: OnboardingDetail): SafeHtml {
+  if (o.pendingApprovals.length === 0) return html`<p class="muted">No approval is waiting.</p>`;
+  const rows = o.pendingApprovals.map(
+    (a) =>
+      html`<tr><td>${stepNames[a.step]}</td><td>${time(a.expiresAt)}</td><td><a href="${safeHref(a.url)}">Open</a> <code>${a.url}</code></td></tr>`,
+  );
+  return html`<p class="muted">These links approve on behalf of ${o.adminEmail}; pass them on only to them.</p>
+<div class="table-wrap"><table><caption class="vh">Pending approval links</caption><thead><tr><th scope="col">Step</th><th scope="col">Expires</th><th scope="col">Link</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+}
+
+function migration(view: SupportOnboardingView): SafeHtml {
+  const list = view.onboarding.migration;
+  if (!list || !view.listPage) return html`<p class="muted">No migration list yet.</p>`;
+  return html`<p>Version ${list.version}, built by ${list.method}, <span class="badge">${list.status}</span></p>${listStats(list)}
+${list.problems.map((p) => html`<div class="alert warn"><p>${p.message}: ${p.values.slice(0, 20).join(', ')}${p.values.length > 20 ? ' …' : ''}</p></div>`)}
+${statusTable(view.listPage, view.listHref)}`;
+}
+
+export function supportOnboardingPage(view: SupportOnboardingView): PageOptions {
+  const o = view.onboarding;
+  const { progress } = o;
+  return {
+    title: o.customerName,
+    brand: 'SSO onboarding support',
+    wide: true,
+    nav: supportNav,
+    refreshSeconds: view.refreshing ? 5 : undefined,
+    body: html`<p><a href="/support">All onboardings</a></p>
+<h1>${o.customerName}</h1>
+<p>${stageBadge(o.stage)} Administrator ${o.adminEmail} · domains ${o.emailDomains.join(', ')}${view.temporalUrl && html` · <a href="${safeHref(view.temporalUrl)}">Open the workflow in Temporal</a>`}</p>
+${view.notice && html`<div class="alert ok" role="status"><p>${view.notice}</p></div>`}
+${refreshToggle(view.path, view.refreshing)}
+<section aria-labelledby="h-problems"><h2 id="h-problems">Problems</h2>${
+      o.problems.length === 0
+        ? html`<p class="muted">None.</p>`
+        : html`<ul>${o.problems.map((p) => html`<li><code>${p.code}</code> ${p.message}</li>`)}</ul>`
+    }</section>
+<section aria-labelledby="h-progress"><h2 id="h-progress">Progress</h2>
+${meter('enable-progress', 'Enabled', progress.enabled, progress.total)}${meter('enforce-progress', 'Enforced', progress.enforced, progress.total)}
+${o.summary && html`<p>${o.summary.stage === 'completed' ? 'Completed' : 'Ended'}: ${plural(o.summary.counts.enforced, 'user')} enforced, ${plural(o.summary.counts.excluded, 'user')} excluded, ${plural(o.summary.counts.reverted, 'user')} reverted.</p>`}
+${o.cancelReason && html`<p>Cancelled: ${o.cancelReason}</p>`}</section>
+<section aria-labelledby="h-sp"><h2 id="h-sp">SP details to send</h2>${spDetails(o.connection)}</section>
+<section aria-labelledby="h-pilot"><h2 id="h-pilot">Pilot</h2>${pilot(o)}</section>
+<section aria-labelledby="h-approvals"><h2 id="h-approvals">Pending approval links</h2>${approvals(o)}</section>
+<section aria-labelledby="h-list"><h2 id="h-list">Migration list</h2>${migration(view)}</section>
+<section aria-labelledby="h-timeline"><h2 id="h-timeline">Timeline</h2><ol class="timeline">${o.events.map(event)}</ol></section>`,
+  };
+}

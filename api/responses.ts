@@ -1,0 +1,142 @@
+// Response schemas of the support API: they describe what the routes send (in the OpenAPI document) and
+// let tests check real responses against that description. Routes do not parse their output with them.
+import { z } from 'zod';
+import { stages } from '../workflows/shared.js';
+
+const timestamp = z.iso.datetime({ offset: true }).meta({ description: 'ISO 8601 timestamp', example: '2026-01-31T09:30:00.000Z' });
+const ssoState = z.enum(['none', 'enabled', 'enforced']);
+const approvalStep = z.enum(['pilot', 'migration_list', 'go_ahead']);
+
+export const stageSchema = z.enum(stages).meta({ id: 'Stage', description: 'Where the onboarding is; completed and cancelled are final' });
+
+export const errorResponse = z
+  .object({
+    error: z.object({
+      code: z.string().meta({ description: 'Stable snake_case reason code', example: 'invalid_request' }),
+      message: z.string().meta({ description: 'Safe to show to the caller' }),
+      details: z
+        .unknown()
+        .optional()
+        .meta({ description: 'invalid_request: [{path, message}] per problem; invalid_idp_config: [{field, code, message}]' }),
+      traceId: z.string().meta({ description: 'Also in the X-Trace-Id header and in every log line of the request' }),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+export const problemSchema = z
+  .object({ field: z.string(), code: z.string(), message: z.string() })
+  .meta({ id: 'Problem', description: 'One problem (or warning) found in an IdP configuration' });
+
+export const accountCreatedResponse = z.object({ sid: z.string() }).meta({ id: 'AccountCreated' });
+
+export const userCreatedResponse = z.object({ sid: z.string(), email: z.string() }).meta({ id: 'UserCreated' });
+
+export const userResponse = z
+  .object({ sid: z.string(), email: z.string(), ssoState, connectionId: z.string().nullable() })
+  .meta({ id: 'User' });
+
+export const meResponse = z
+  .object({ sid: z.string(), email: z.string(), authMethod: z.enum(['password', 'sso']), connectionId: z.string().nullable() })
+  .meta({ id: 'Me', description: 'The signed-in user of the session cookie' });
+
+export const onboardingStartedResponse = z.object({ id: z.string(), stage: stageSchema }).meta({ id: 'OnboardingStarted' });
+
+export const onboardingListItem = z
+  .object({
+    id: z.string(),
+    customerName: z.string(),
+    adminEmail: z.string(),
+    emailDomains: z.array(z.string()),
+    stage: stageSchema,
+    connectionId: z.string().nullable(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .meta({ id: 'OnboardingListItem' });
+
+export const onboardingListResponse = z
+  .object({ items: z.array(onboardingListItem).meta({ description: 'The newest 500, newest first' }) })
+  .meta({ id: 'OnboardingList' });
+
+export const connectionSchema = z
+  .object({
+    id: z.string(),
+    spEntityId: z.string(),
+    acsUrl: z.string(),
+    metadataUrl: z.string().meta({ description: "The SP metadata to give the customer's IdP" }),
+    status: z.string(),
+  })
+  .meta({ id: 'Connection' });
+
+export const pilotResponse = z
+  .object({
+    users: z.array(z.object({ sid: z.string(), email: z.string(), firstLoginAt: timestamp.nullable() })),
+    unknownEmails: z.array(z.string()).meta({ description: 'Nominated emails that match no user' }),
+    customerConfirmed: z.boolean(),
+    supportConfirmed: z.boolean(),
+  })
+  .meta({ id: 'Pilot' });
+
+export const migrationSchema = z
+  .object({
+    listId: z.string(),
+    version: z.number().int(),
+    method: z.enum(['domain', 'userSids', 'accountSids']),
+    total: z.number().int(),
+    flagged: z.number().int(),
+    excluded: z.number().int(),
+    status: z.enum(['building', 'ready', 'approved', 'rejected']),
+    problems: z.array(z.object({ code: z.string(), message: z.string(), values: z.array(z.string()) })),
+  })
+  .meta({ id: 'MigrationList' });
+
+export const summarySchema = z
+  .object({
+    onboardingId: z.string(),
+    stage: stageSchema,
+    cancelReason: z.string().nullable(),
+    counts: z.object({
+      listed: z.number().int(),
+      excluded: z.number().int(),
+      enabled: z.number().int(),
+      enforced: z.number().int(),
+      reverted: z.number().int(),
+    }),
+  })
+  .meta({ id: 'OnboardingSummary', description: 'Who is where at the end' });
+
+export const onboardingResponse = z
+  .object({
+    id: z.string(),
+    customerName: z.string(),
+    adminEmail: z.string(),
+    emailDomains: z.array(z.string()),
+    stage: stageSchema,
+    problems: z.array(problemSchema).meta({ description: 'What keeps the onboarding from moving on, e.g. the last IdP configuration' }),
+    connection: connectionSchema.nullable(),
+    pilot: pilotResponse,
+    migration: migrationSchema.nullable(),
+    progress: z
+      .object({ enabled: z.number().int(), enforced: z.number().int(), total: z.number().int() })
+      .meta({ description: 'Users of the approved list (exclusions left out) enabled and enforced so far' }),
+    pendingApprovals: z.array(z.object({ step: approvalStep, url: z.string(), expiresAt: timestamp })),
+    events: z.array(z.object({ at: timestamp, type: z.string(), detail: z.string().optional() })),
+    summary: summarySchema.nullable(),
+    cancelReason: z.string().nullable(),
+  })
+  .meta({ id: 'Onboarding' });
+
+export const idpConfigAcceptedResponse = z
+  .object({ connection: connectionSchema, warnings: z.array(problemSchema) })
+  .meta({ id: 'IdpConfigAccepted' });
+
+export const migrationListPageResponse = z
+  .object({
+    items: z.array(z.object({ userSid: z.string(), email: z.string(), flags: z.array(z.string()), excluded: z.boolean() })),
+    nextCursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last page' }),
+  })
+  .meta({ id: 'MigrationListPage' });
+
+export const cancelledResponse = z
+  .object({ id: z.string(), stage: stageSchema, cancelReason: z.string().nullable(), summary: summarySchema.nullable() })
+  .meta({ id: 'Cancelled' });

@@ -1,0 +1,75 @@
+// What the support dashboard lists: every onboarding with its rollout counts from PostgreSQL, and the
+// problems only the workflow knows, asked of Temporal with a deadline so a slow Temporal never blocks the page.
+
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Client } from '@temporalio/client';
+import type postgres from 'postgres';
+import { getOnboardingState, type Problem, type Stage, workflowIdFor } from '../workflows/shared.js';
+
+export interface OnboardingOverview {
+  id: string;
+  customerName: string;
+  adminEmail: string;
+  stage: Stage;
+  updatedAt: Date;
+  listVersion: number | null;
+  total: number;
+  enabled: number;
+  enforced: number;
+}
+
+export async function onboardingOverview(sql: postgres.Sql, limit = 100): Promise<OnboardingOverview[]> {
+  const rows = await sql<
+    {
+      id: string;
+      customer_name: string;
+      admin_email: string;
+      stage: Stage;
+      updated_at: Date | string;
+      version: number | null;
+      total: number | null;
+      enabled: number | null;
+      enforced: number | null;
+    }[]
+  >`
+    select o.id, o.customer_name, o.admin_email, o.stage::text as stage, o.updated_at, l.version, p.total, p.enabled, p.enforced
+    from onboardings o
+    left join lateral (select id, version from migration_lists where onboarding_id = o.id order by version desc limit 1) l on true
+    left join lateral (
+      select count(*) filter (where not excluded)::int as total,
+             count(*) filter (where not excluded and enabled_at is not null)::int as enabled,
+             count(*) filter (where not excluded and enforced_at is not null)::int as enforced
+      from migration_list_entries where list_id = l.id) p on true
+    order by o.created_at desc
+    limit ${limit}`;
+  return rows.map((r) => ({
+    id: r.id,
+    customerName: r.customer_name,
+    adminEmail: r.admin_email,
+    stage: r.stage,
+    updatedAt: new Date(r.updated_at),
+    listVersion: r.version,
+    total: r.total ?? 0,
+    enabled: r.enabled ?? 0,
+    enforced: r.enforced ?? 0,
+  }));
+}
+
+const finished: Stage[] = ['completed', 'cancelled'];
+
+/** Each running onboarding's current problems; `undefined` where the workflow did not answer in time. */
+export async function liveProblems(client: Client, onboardings: { id: string; stage: Stage }[], timeoutMs = 2_000) {
+  const problems = new Map<string, Problem[] | undefined>();
+  await Promise.all(
+    onboardings.map(async ({ id, stage }) => {
+      if (finished.includes(stage)) return problems.set(id, []);
+      const deadline = delay(timeoutMs, undefined, { ref: false });
+      const state = client.workflow
+        .getHandle(workflowIdFor(id))
+        .query(getOnboardingState)
+        .catch(() => undefined);
+      problems.set(id, (await Promise.race([state, deadline]))?.problems);
+    }),
+  );
+  return problems;
+}

@@ -1,0 +1,288 @@
+// The CLI's commands: each names its arguments, checks them, makes its support API calls and prints the result.
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import {
+  cancelledResponse,
+  idpConfigAcceptedResponse,
+  migrationSchema,
+  onboardingListResponse,
+  onboardingResponse,
+  onboardingStartedResponse,
+  pilotResponse,
+} from '../../api/responses.js';
+import type { SupportApi } from './api.js';
+import { onboardingDetail, onboardingTable } from './format.js';
+import { watchOnboarding } from './watch.js';
+
+/** The command line itself is wrong: exit 2 with the usage. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly command?: string,
+  ) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export interface CliContext {
+  /** The support API client; asking for it checks API_URL and SUPPORT_API_TOKEN. */
+  api(): SupportApi;
+  out(text: string): void;
+  err(text: string): void;
+  /** Where the progress bar goes; redrawn in place only on a terminal. */
+  progress: { isTTY?: boolean; write(text: string): unknown };
+  sleep(ms: number): Promise<void>;
+}
+
+type OptionSpec = { type: 'string' | 'boolean'; multiple?: boolean };
+type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+export interface Command {
+  usage: string;
+  summary: string;
+  options?: Record<string, OptionSpec>;
+  /** Prints the API's JSON answer with --json. */
+  json?: boolean;
+  run(ctx: CliContext, args: { values: Values; positionals: string[]; name: string }): Promise<number | undefined>;
+}
+
+const string = (values: Values, name: string): string | undefined => {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+};
+const strings = (values: Values, name: string): string[] => {
+  const value = values[name];
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+};
+const required = (values: Values, name: string, command: string): string => {
+  const value = string(values, name);
+  if (value === undefined || value === '') throw new UsageError(`--${name} is required`, command);
+  return value;
+};
+
+/** IDs go into URL paths: anything but an ID's characters (`..`, `/`) could reach another endpoint. */
+function onboardingId(value: string | undefined, command: string): string {
+  if (value === undefined) throw new UsageError('the onboarding ID is missing', command);
+  if (!/^[A-Za-z0-9_-]{1,100}$/.test(value)) throw new UsageError(`${JSON.stringify(value)} is not an onboarding ID (ob_…)`, command);
+  return value;
+}
+
+function exactly(positionals: string[], count: number, command: string) {
+  if (positionals.length > count) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[count])}`, command);
+}
+
+const print = (ctx: CliContext, values: Values, answer: unknown, text: string) =>
+  ctx.out(values.json ? JSON.stringify(answer, null, 2) : text);
+const onboardingPath = (id: string, action = '') => `/api/onboardings/${id}${action}`;
+
+export const commands: Record<string, Command> = {
+  start: {
+    usage:
+      'start --customer NAME --admin EMAIL --domain D [--domain D2 …] [--customer-id ID]\n' +
+      '      [--reminder-every PT1H] [--approval-timeout P7D] [--batch-size N] [--no-notify]',
+    summary: 'start an onboarding; durations are ISO 8601 (PT1H, P3D)',
+    options: {
+      customer: { type: 'string' },
+      'customer-id': { type: 'string' },
+      admin: { type: 'string' },
+      domain: { type: 'string', multiple: true },
+      'reminder-every': { type: 'string' },
+      'approval-timeout': { type: 'string' },
+      'batch-size': { type: 'string' },
+      'no-notify': { type: 'boolean' },
+    },
+    json: true,
+    async run(ctx, { values, positionals, name }) {
+      exactly(positionals, 0, name);
+      const domains = strings(values, 'domain');
+      if (domains.length === 0) throw new UsageError('name at least one --domain', name);
+      const batchSize = string(values, 'batch-size');
+      if (batchSize !== undefined && !/^\d+$/.test(batchSize)) throw new UsageError('--batch-size must be a whole number', name);
+      const options = {
+        reminderEvery: string(values, 'reminder-every'),
+        approvalTimeout: string(values, 'approval-timeout'),
+        batchSize: batchSize === undefined ? undefined : Number(batchSize),
+        notifyUsers: values['no-notify'] ? false : undefined,
+      };
+      const body = {
+        customerName: required(values, 'customer', name),
+        customerId: string(values, 'customer-id'),
+        adminEmail: required(values, 'admin', name),
+        emailDomains: domains,
+        options,
+      };
+      const started = await ctx.api().request('POST', '/api/onboardings', onboardingStartedResponse, { json: body });
+      print(
+        ctx,
+        values,
+        started,
+        `Started onboarding ${started.id} (stage ${started.stage}).\nNext: npm run cli -- idp-config ${started.id} FILE|URL`,
+      );
+      return 0;
+    },
+  },
+
+  status: {
+    usage: 'status [ID]',
+    summary: 'list onboardings; with an ID: stage, problems, pilot, migration list, progress, pending approvals',
+    json: true,
+    async run(ctx, { values, positionals, name }) {
+      exactly(positionals, 1, name);
+      if (positionals.length === 0) {
+        const list = await ctx.api().request('GET', '/api/onboardings', onboardingListResponse);
+        print(ctx, values, list, onboardingTable(list.items));
+        return 0;
+      }
+      const id = onboardingId(positionals[0], name);
+      const onboarding = await ctx.api().request('GET', onboardingPath(id), onboardingResponse);
+      print(ctx, values, onboarding, onboardingDetail(onboarding));
+      return 0;
+    },
+  },
+
+  'idp-config': {
+    usage: 'idp-config ID FILE|URL [--email-attribute A]',
+    summary: "submit the customer's IdP metadata: a file is sent as the document, an https URL is fetched by the service",
+    options: { 'email-attribute': { type: 'string' } },
+    json: true,
+    async run(ctx, { values, positionals, name }) {
+      exactly(positionals, 2, name);
+      const id = onboardingId(positionals[0], name);
+      const source = positionals[1];
+      if (!source) throw new UsageError('name the metadata FILE or URL', name);
+      const emailAttribute = string(values, 'email-attribute');
+      let request: Parameters<SupportApi['request']>[3];
+      if (/^https?:\/\//i.test(source)) {
+        request = { json: { metadataUrl: source, emailAttribute } };
+      } else {
+        let xml: string;
+        try {
+          xml = await readFile(source, 'utf8');
+        } catch (error) {
+          throw new UsageError(`cannot read ${source}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, name);
+        }
+        request = { xml, query: { emailAttribute } };
+      }
+      const accepted = await ctx.api().request('POST', onboardingPath(id, '/idp-config'), idpConfigAcceptedResponse, request);
+      const c = accepted.connection;
+      print(
+        ctx,
+        values,
+        accepted,
+        [
+          `IdP configuration accepted: connection ${c.id} (${c.status}). The SP details for the customer's IdP:`,
+          `  SP entity ID  ${c.spEntityId}`,
+          `  ACS URL       ${c.acsUrl}`,
+          `  SP metadata   ${c.metadataUrl}`,
+          ...accepted.warnings.map((w) => `warning: ${w.field}: ${w.message} [${w.code}]`),
+        ].join('\n'),
+      );
+      return 0;
+    },
+  },
+
+  pilot: {
+    usage: 'pilot ID EMAIL…',
+    summary: 'nominate pilot users; they are enabled for SSO at once',
+    json: true,
+    async run(ctx, { values, positionals, name }) {
+      const id = onboardingId(positionals[0], name);
+      const emails = positionals.slice(1);
+      if (emails.length === 0) throw new UsageError('name at least one pilot user EMAIL', name);
+      const pilot = await ctx.api().request('POST', onboardingPath(id, '/pilot-users'), pilotResponse, { json: { emails } });
+      print(
+        ctx,
+        values,
+        pilot,
+        [
+          `Pilot users enabled for SSO: ${pilot.users.map((u) => u.email).join(', ') || 'none'}`,
+          ...(pilot.unknownEmails.length ? [`Not users here (skipped): ${pilot.unknownEmails.join(', ')}`] : []),
+          `Customer confirmed: ${pilot.customerConfirmed ? 'yes' : 'not yet'}; support confirmed: ${pilot.supportConfirmed ? 'yes' : 'not yet (npm run cli -- confirm-pilot ID)'}`,
+        ].join('\n'),
+      );
+      return 0;
+    },
+  },
+
+  'confirm-pilot': {
+    usage: 'confirm-pilot ID',
+    summary: "support's confirmation that the pilot worked (the customer confirms by the mailed link)",
+    json: true,
+    async run(ctx, { values, positionals, name }) {
+      exactly(positionals, 1, name);
+      const id = onboardingId(positionals[0], name);
+      const pilot = await ctx.api().request('POST', onboardingPath(id, '/pilot/confirm'), pilotResponse);
+      print(
+        ctx,
+        values,
+        pilot,
+        `Support confirmed the pilot. Customer confirmed: ${pilot.customerConfirmed ? 'yes' : 'not yet (waiting for the mailed approval)'}`,
+      );
+      return 0;
+    },
+  },
+
+  migrate: {
+    usage: 'migrate ID domain D | users SID… | accounts SID…',
+    summary: 'build the migration list; the customer reviews it by the mailed link',
+    json: true,
+    async run(ctx, { values, positionals, name }) {
+      const id = onboardingId(positionals[0], name);
+      const [kind, ...rest] = positionals.slice(1);
+      let source:
+        | { method: 'domain'; domain: string }
+        | { method: 'userSids'; userSids: string[] }
+        | { method: 'accountSids'; accountSids: string[] };
+      if (kind === 'domain' && rest.length === 1 && rest[0]) source = { method: 'domain', domain: rest[0] };
+      else if (kind === 'users' && rest.length > 0) source = { method: 'userSids', userSids: rest };
+      else if (kind === 'accounts' && rest.length > 0) source = { method: 'accountSids', accountSids: rest };
+      else throw new UsageError('say who is on the list: domain D, users SID…, or accounts SID…', name);
+      const list = await ctx.api().request('POST', onboardingPath(id, '/migration-list'), migrationSchema, { json: source });
+      print(
+        ctx,
+        values,
+        list,
+        [
+          `Migration list ${list.listId} v${list.version} (${list.status}): ${list.total} users, ${list.flagged} flagged, ${list.excluded} excluded.`,
+          ...list.problems.map((p) => `${p.code}: ${p.message}`),
+          'The customer reviews it by the link mailed to them.',
+        ].join('\n'),
+      );
+      return 0;
+    },
+  },
+
+  cancel: {
+    usage: 'cancel ID --reason TEXT [--revert-to enabled|none|keep]',
+    summary: 'cancel an onboarding; users it enforced go back to enabled unless --revert-to says otherwise',
+    options: { reason: { type: 'string' }, 'revert-to': { type: 'string' } },
+    json: true,
+    async run(ctx, { values, positionals, name }) {
+      exactly(positionals, 1, name);
+      const id = onboardingId(positionals[0], name);
+      const reason = required(values, 'reason', name);
+      const revertTo = string(values, 'revert-to');
+      const parsedRevert = z.enum(['enabled', 'none', 'keep']).optional().safeParse(revertTo);
+      if (!parsedRevert.success) throw new UsageError('--revert-to must be enabled, none or keep', name);
+      const cancelled = await ctx
+        .api()
+        .request('POST', onboardingPath(id, '/cancel'), cancelledResponse, { json: { reason, revertTo: parsedRevert.data } });
+      print(ctx, values, cancelled, `Cancelled ${cancelled.id}: ${cancelled.cancelReason ?? reason} (stage ${cancelled.stage}).`);
+      return 0;
+    },
+  },
+
+  watch: {
+    usage: 'watch ID [--interval MS]',
+    summary: 'follow an onboarding until it completes (exit 0) or is cancelled (exit 4), with a progress bar while enabling or enforcing',
+    options: { interval: { type: 'string' } },
+    async run(ctx, { values, positionals, name }) {
+      exactly(positionals, 1, name);
+      const id = onboardingId(positionals[0], name);
+      const interval = string(values, 'interval') ?? '1000';
+      if (!/^\d+$/.test(interval) || Number(interval) < 50) throw new UsageError('--interval is milliseconds, at least 50', name);
+      return await watchOnboarding(ctx, id, Number(interval));
+    },
+  },
+};

@@ -1,0 +1,160 @@
+import { randomBytes } from 'node:crypto';
+import { get } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stylesheet } from '../../api/pages/stylesheet.js';
+import { supportToken, testDatabase } from '../support/deps.js';
+import { generateSelfSignedCertificate } from '../support/idp/self-signed.js';
+import { createTestConnection, type SamlTestApp, ssoUser, startSamlTestApp, uniqueDomain } from '../support/saml-app.js';
+
+const database = testDatabase();
+let app: SamlTestApp;
+let connectionId: string;
+const domain = uniqueDomain();
+const password = 'correct horse battery staple';
+const html = { accept: 'text/html,application/xhtml+xml' };
+const email = (name: string) => `${name}.${randomBytes(3).toString('hex')}@${domain}`;
+
+beforeAll(async () => {
+  app = await startSamlTestApp(database);
+  const cert = await generateSelfSignedCertificate({ commonName: 'idp.example.test' });
+  connectionId = (
+    await createTestConnection(database, {
+      idpEntityId: 'https://idp.example.test/metadata',
+      ssoUrl: 'https://idp.example.test/sso',
+      ssoBinding: 'redirect',
+      emailDomains: [domain],
+      certificates: [cert.certificatePem],
+    })
+  ).id;
+});
+afterAll(async () => {
+  await app.close();
+  await database.close();
+});
+
+const post = (path: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
+  fetch(`${app.baseUrl}${path}`, {
+    method: 'POST',
+    body: new URLSearchParams(fields),
+    redirect: 'manual',
+    headers: { ...html, ...headers },
+  });
+
+describe('the stylesheet', () => {
+  it('is one static file, cached for good under its content-hash URL and revalidated by ETag', async () => {
+    const page = await (await fetch(`${app.baseUrl}/login`, { headers: html })).text();
+    expect(page).toContain(`<link rel="stylesheet" href="${stylesheet.url}">`);
+    expect(page).not.toContain('<style');
+    const css = await fetch(`${app.baseUrl}${stylesheet.url}`);
+    expect(css.headers.get('content-type')).toMatch(/^text\/css/);
+    expect(css.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    // node:http, not fetch: fetch adds Cache-Control: no-cache to a request carrying If-None-Match.
+    const status = await new Promise<number | undefined>((resolve, reject) =>
+      get(`${app.baseUrl}/assets/app.css`, { headers: { 'if-none-match': css.headers.get('etag') as string } }, (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      }).on('error', reject),
+    );
+    expect(status).toBe(304);
+  });
+
+  it('is the only source pages accept: no inline script or style, no framing', async () => {
+    const res = await fetch(`${app.baseUrl}/login`, { headers: html });
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("style-src 'self'");
+    expect(csp).toContain("script-src 'none'");
+    expect(csp).toContain("frame-ancestors 'none'");
+  });
+});
+
+describe('email-first sign-in for browsers', () => {
+  it('sends an SSO user to discovery by email', async () => {
+    const address = email('sso');
+    await ssoUser(database, address, 'enabled', connectionId, password);
+    const res = await post('/login/continue', { email: address });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe(`/sso?email=${encodeURIComponent(address)}`);
+  });
+
+  it('answers an unknown address exactly as it answers a known one without SSO', async () => {
+    const known = email('known');
+    await ssoUser(database, known, 'none', connectionId, password);
+    const unknown = email('unknown');
+    const pages = await Promise.all(
+      [known, unknown].map(async (address) => {
+        const res = await post('/login/continue', { email: address });
+        return { status: res.status, body: (await res.text()).replace(address, 'ADDRESS') };
+      }),
+    );
+    expect(pages[0]?.status).toBe(200);
+    expect(pages[0]).toEqual(pages[1]);
+    expect(pages[0]?.body).toContain('value="ADDRESS"');
+    expect(pages[0]?.body).toContain('type="password"');
+  });
+
+  it('asks again for an address that is not one', async () => {
+    const res = await post('/login/continue', { email: 'not an address' });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('Enter your full work email address');
+  });
+
+  it('shows a browser whose password is wrong the password step again, with the email kept', async () => {
+    const address = email('wrong');
+    await ssoUser(database, address, 'none', connectionId, password);
+    const res = await post('/login', { email: address, password: 'nope' });
+    expect(res.status).toBe(401);
+    const body = await res.text();
+    expect(body).toContain('The email or password is not correct.');
+    expect(body).toContain(`value="${address}"`);
+  });
+
+  it('sends an enforced user who posts a password to SSO with an explanation', async () => {
+    const address = email('enforced');
+    await ssoUser(database, address, 'enforced', connectionId, password);
+    const res = await post('/login', { email: address, password });
+    expect(res.status).toBe(403);
+    const body = await res.text();
+    expect(body).toContain('Your company requires you to sign in through its identity provider');
+    expect(body).toContain(`href="${app.baseUrl}/saml/${connectionId}/login"`);
+    expect(res.headers.get('set-cookie')).toBeNull();
+  });
+
+  it('escapes what the user typed', async () => {
+    const res = await post('/login', { email: '"><script>alert(1)</script>@x.test', password: 'x' });
+    const body = await res.text();
+    expect(body).not.toContain('<script>alert(1)</script>');
+    expect(body).toContain('&#34;&#62;&#60;script&#62;');
+  });
+});
+
+describe('the support dashboard sign-in', () => {
+  const origin = () => ({ origin: app.baseUrl });
+
+  it('keeps a signed, expiring session in an HttpOnly SameSite=Strict cookie that does not hold the token', async () => {
+    const res = await post('/support/session', { token: supportToken }, origin());
+    expect(res.status).toBe(303);
+    const cookie = res.headers.get('set-cookie') as string;
+    expect(cookie).toMatch(/^sso_support=/);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    expect(cookie).toMatch(/Path=\/support/);
+    expect(cookie).not.toContain(supportToken);
+    const dashboard = await fetch(`${app.baseUrl}/support`, { headers: { ...html, cookie: cookie.split(';')[0] as string } });
+    expect(await dashboard.text()).toContain('<h1>Onboardings</h1>');
+  });
+
+  it('refuses a tampered session cookie', async () => {
+    const res = await post('/support/session', { token: supportToken }, origin());
+    const value = (res.headers.get('set-cookie') as string).split(';')[0]?.split('=')[1] as string;
+    const tampered = value.replace(/^\d+/, String(Date.now() + 10 * 365 * 86_400_000));
+    const page = await fetch(`${app.baseUrl}/support`, { headers: { ...html, cookie: `sso_support=${tampered}` } });
+    expect(await page.text()).toContain('Sign in to the support dashboard');
+  });
+
+  it('refuses a wrong token with 401 and a sign-in form posted from elsewhere with 403', async () => {
+    expect((await post('/support/session', { token: 'wrong-token-0123456789' }, origin())).status).toBe(401);
+    expect((await post('/support/session', { token: supportToken }, { origin: 'https://attacker.example' })).status).toBe(403);
+    expect((await post('/support/session', { token: supportToken })).status).toBe(403);
+  });
+});

@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import { inArray } from 'drizzle-orm';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { users } from '../../db/schema.js';
+import { consoleErrors, launchBrowser, screenshot, type TestBrowser } from '../support/browser.js';
+import { testDatabase } from '../support/deps.js';
+import { loginAtIdp } from '../support/idp/browserless.js';
+import { type SimpleSamlIdp, startSimpleSamlIdp } from '../support/idp/simplesamlphp.js';
+import { type OnboardingTestEnv, startOnboardingEnv } from '../support/onboarding-env.js';
+import { createDomainUsers } from '../support/onboarding-http.js';
+import { pollUntil } from '../support/poll.js';
+import { extractLinks } from '../support/smtp.js';
+
+const database = testDatabase();
+const domain = `approve-${randomBytes(4).toString('hex')}.test`;
+const adminEmail = `it-admin@${domain}`;
+const alice = { username: 'alice', password: 'alice-at-idp', email: `alice@${domain}` };
+const sales = `sales@${domain}`;
+// More than one page of the review table (100 a page), so exclusions must travel between pages.
+const bulkUsers = 150;
+let env: OnboardingTestEnv;
+let idp: SimpleSamlIdp;
+let browser: TestBrowser;
+let page: Page;
+let errors: string[];
+let id: string;
+
+const shot = (name: string, fullPage = true) => screenshot(page, 'customer-admin', name, { fullPage });
+
+/** The admin's mail for a step, and the approval link in it, as the admin would click it. */
+async function mailedLink(subject: RegExp, notIn: string[] = []) {
+  const mail = await env.smtp.waitFor(
+    (m) => m.to.includes(adminEmail) && subject.test(m.subject) && !notIn.some((link) => m.text.includes(link)),
+    30_000,
+  );
+  const link = extractLinks(mail).find((l) => l.includes('/approvals/'));
+  if (!link) throw new Error(`no approval link in "${mail.subject}"`);
+  return link;
+}
+
+const heading = () => page.getByRole('heading', { level: 1 }).textContent();
+
+beforeAll(async () => {
+  env = await startOnboardingEnv(database);
+  idp = await startSimpleSamlIdp({ sp: [], users: [alice] });
+  for (const email of [alice.email, `bob@${domain}`, sales]) expect((await env.api('POST', '/api/users', { email })).status).toBe(201);
+  await createDomainUsers(database, domain, bulkUsers);
+  const started = await env.api<{ id: string }>('POST', '/api/onboardings', {
+    customerName: 'Acme <script>alert("x")</script> & Co',
+    adminEmail,
+    emailDomains: [domain],
+    options: { reminderEvery: 'PT1H', approvalTimeout: 'P1D', notifyUsers: false, batchSize: 50 },
+  });
+  id = started.body.id;
+  const configured = await env.api<{ connection: { spEntityId: string; acsUrl: string } }>(
+    'POST',
+    `/api/onboardings/${id}/idp-config`,
+    idp.metadataXml,
+  );
+  expect(configured.status).toBe(200);
+  await idp.addServiceProvider({ entityId: configured.body.connection.spEntityId, acsUrl: configured.body.connection.acsUrl });
+  await env.waitForStage(id, 'pilot');
+  expect((await env.api('POST', `/api/onboardings/${id}/pilot-users`, { emails: [alice.email] })).status).toBe(200);
+  // The pilot user signs in once through the IdP, so the admin sees it on the pilot page.
+  const login = await loginAtIdp(idp.idpInitiatedUrl(configured.body.connection.spEntityId), alice.username, alice.password);
+  const acs = await fetch(login.acsUrl, {
+    method: 'POST',
+    body: new URLSearchParams({ SAMLResponse: login.samlResponse }),
+    redirect: 'manual',
+  });
+  expect(acs.status).toBe(303);
+  await pollUntil(
+    'the pilot login recorded',
+    async () => {
+      const detail = await env.api<{ pilot: { users: { firstLoginAt: string | null }[] } }>('GET', `/api/onboardings/${id}`);
+      return detail.body.pilot.users[0]?.firstLoginAt ?? undefined;
+    },
+    { timeoutMs: 10_000 },
+  );
+  browser = await launchBrowser();
+  page = await (await browser.context()).newPage();
+  errors = consoleErrors(page, env.baseUrl);
+  page.on('dialog', (dialog) => {
+    errors.push(`a dialog opened: ${dialog.message()}`);
+    void dialog.dismiss();
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await idp?.stop();
+  await env?.close();
+  await database.close();
+});
+
+describe('a customer administrator approving each step from the mailed links', () => {
+  it('sees the pilot users and who has signed in, and confirms the pilot', async () => {
+    await page.goto(await mailedLink(/pilot/i));
+    expect(await heading()).toBe('Confirm the SSO pilot');
+    expect(await page.locator('.lead').textContent()).toContain('Acme <script>alert("x")</script> & Co');
+    expect(await page.getByRole('row', { name: new RegExp(alice.email) }).textContent()).toContain('Signed in');
+    await shot('01-pilot');
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.waitForLoadState();
+    expect(await heading()).toBe('Approved');
+    expect(await page.getByRole('status').textContent()).toContain('Confirm the SSO pilot');
+    await shot('02-pilot-approved');
+    expect((await env.api('POST', `/api/onboardings/${id}/pilot/confirm`)).status).toBe(200);
+    await env.waitForStage(id, 'migration_list');
+  });
+
+  it('reviews the paged migration list with its flags, excludes one user on each page, and approves', async () => {
+    expect((await env.api('POST', `/api/onboardings/${id}/migration-list`, { method: 'domain', domain })).status).toBe(202);
+    await page.goto(await mailedLink(/migration list/i));
+    expect(await heading()).toBe('Review the migration list');
+    expect(await page.locator('[data-count=total]').textContent()).toBe(String(bulkUsers + 3));
+    expect(await page.locator('[data-count=flagged]').textContent()).toBe('1');
+    const salesRow = page.getByRole('row', { name: new RegExp(sales) });
+    expect(await salesRow.textContent()).toContain('possible alias or shared mailbox');
+    await page.getByLabel(`Exclude ${sales}`).check();
+    await shot('03-list-page-1', false);
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await page.waitForURL(/page=2/);
+    expect(await page.locator('caption').textContent()).toContain('page 2 of 2');
+    const last = `user${String(bulkUsers).padStart(6, '0')}@${domain}`;
+    await page.getByLabel(`Exclude ${last}`).check();
+    await page.getByRole('button', { name: 'Approve' }).scrollIntoViewIfNeeded();
+    expect(await page.getByText('1 user ticked on other pages will be excluded too.').count()).toBe(1);
+    await shot('04-list-page-2', false);
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.waitForLoadState();
+    expect(await heading()).toBe('Approved');
+    expect(await page.getByRole('status').textContent()).toContain('with 2 exclusions');
+    await shot('05-list-approved');
+    const excluded = await database.db
+      .select()
+      .from(users)
+      .where(inArray(users.email, [sales, last]));
+    await env.waitForStage(id, 'awaiting_go_ahead');
+    expect(excluded.map((u) => u.ssoState)).toEqual(['none', 'none']);
+  });
+
+  it('is told how many users will be enforced, and gives the go-ahead', async () => {
+    await page.goto(await mailedLink(/go.ahead|enforce/i));
+    expect(await heading()).toBe('Go ahead: enforce SSO');
+    expect(await page.locator('[data-count=to-enforce]').textContent()).toBe(String(bulkUsers + 1));
+    await shot('06-go-ahead');
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.waitForLoadState();
+    expect(await heading()).toBe('Approved');
+    const done = await env.waitForStage(id, 'completed');
+    expect(done.progress).toEqual({ enabled: bulkUsers + 1, enforced: bulkUsers + 1, total: bulkUsers + 1 });
+  });
+
+  it('finds a used link explained rather than usable again', async () => {
+    const link = await mailedLink(/go.ahead|enforce/i);
+    const response = await page.goto(link);
+    expect(response?.status()).toBe(410);
+    expect(await heading()).toBe('This link cannot be used');
+    expect(await page.getByRole('alert').textContent()).toMatch(/already used \(approve on/);
+    await shot('07-used-link');
+    expect(errors).toEqual([]);
+  });
+});
