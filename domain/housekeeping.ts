@@ -1,4 +1,4 @@
-import { isNotNull, lt, or } from 'drizzle-orm';
+import { lt, or } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { consumedAssertions, samlRequests, sessions } from '../db/schema.js';
 
