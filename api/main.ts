@@ -6,6 +6,7 @@ import { systemClock } from '../lib/clock.js';
 import { ConfigError, loadConfig, requireSetting } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
 import { createMetrics } from '../lib/metrics.js';
+import { surviveDriverConnectionLoss } from '../lib/process.js';
 import { approvalLinkSecret } from '../lib/secrets.js';
 import { lazyTemporal } from '../lib/temporal.js';
 import { createApp } from './app.js';
@@ -29,6 +30,7 @@ function superviseWorkers(count: number, logger: ReturnType<typeof createLogger>
 async function main() {
   const config = loadConfig();
   const logger = createLogger(config, 'api');
+  surviveDriverConnectionLoss(logger);
   if (config.apiWorkers > 1 && cluster.isPrimary) {
     logger.info({ workers: config.apiWorkers }, 'starting api workers');
     superviseWorkers(config.apiWorkers, logger);

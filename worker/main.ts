@@ -6,6 +6,7 @@ import { createMailer } from '../domain/mail/outbox.js';
 import { systemClock } from '../lib/clock.js';
 import { ConfigError, loadConfig, requireSetting } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
+import { surviveDriverConnectionLoss } from '../lib/process.js';
 import { approvalLinkSecret } from '../lib/secrets.js';
 import { connectTemporal, ensureSearchAttributes } from '../lib/temporal.js';
 import { createOnboardingWorker } from './createWorker.js';
@@ -13,6 +14,7 @@ import { createOnboardingWorker } from './createWorker.js';
 async function main() {
   const config = loadConfig();
   const logger = createLogger(config, 'worker');
+  surviveDriverConnectionLoss(logger);
   const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL', 'for the worker');
   const database = createDatabase(databaseUrl, { max: config.databasePoolSize, applicationName: 'sso-onboarding-worker' });
 
