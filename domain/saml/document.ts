@@ -88,7 +88,8 @@ export function parseStrict(xml: string): Document {
   };
   const doc = new DOMParser({
     locator: {},
-    errorHandler: { warning: () => {}, error: fail, fatalError: fail },
+    // xmldom reports unclosed and mismatched tags only as warnings; for a signed document they are fatal.
+    errorHandler: { warning: fail, error: fail, fatalError: fail },
   }).parseFromString(xml, 'text/xml');
   if (!doc?.documentElement) throw new LoginRefused('malformed_xml');
   return doc as unknown as Document;

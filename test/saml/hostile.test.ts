@@ -585,6 +585,12 @@ describe('junk, refused before any XML parsing', () => {
     await expectRefusal(await postAcs(bytes.toString('base64')), 400, 'malformed_xml');
   });
 
+  it('refuses mismatched end tags, which the XML parser would only warn about', async () => {
+    const signed = Buffer.from(await respond(), 'base64').toString('utf8');
+    const mismatched = signed.replace('</samlp:Response>', '<a><b></a></samlp:Response>');
+    await expectRefusal(await postAcs(encodeBase64(mismatched)), 400, 'malformed_xml');
+  });
+
   it('refuses deeply nested markup before parsing it', async () => {
     const signed = Buffer.from(await respond(), 'base64').toString('utf8');
     const nested = signed.replace('</samlp:Response>', `${'<x>'.repeat(5000)}${'</x>'.repeat(5000)}</samlp:Response>`);

@@ -1,0 +1,60 @@
+// Throughput of the Assertion Consumer Service, against node-saml's bare validation measured in the
+// same run: logins/s through the real ACS over HTTP with one and two API workers, and how much
+// cheaper the ACS refuses junk than it accepts a login. Every valid request carries a different
+// signed response (replays are refused), signed before the clock starts.
+
+import { loadConfig } from '../lib/config.js';
+import { measureJunk, measureValidLogins, poolSize, progress, settings, setUpConnection, withApi } from './acs/phases.js';
+import { acsReport } from './acs/report.js';
+import { bareServiceProvider, checkAccepted, measureBareValidation } from './support/bareValidation.js';
+import { createBenchDatabase, insertSsoUsers } from './support/database.js';
+import { junkKinds } from './support/junk.js';
+import { backgroundLoad, cpuBetween, cpuSnapshot } from './support/procStat.js';
+import type { Result } from './support/result.js';
+import { signedLoginResponses } from './support/signing.js';
+
+export const name = 'acs';
+
+export async function run(): Promise<Result> {
+  const idleLoad = await backgroundLoad(1000);
+  progress('creating and migrating a bench database');
+  const database = await createBenchDatabase();
+  try {
+    const bench = await setUpConnection(database);
+    const emails = await insertSsoUsers(database.database, bench.connection.id, 'bench.test', settings.users);
+    progress(`connection ${bench.connection.id} with ${settings.users} SSO-enabled users`);
+    const sign = (count: number, label: string) => signedLoginResponses(bench.idp, bench.to, emails, count, label);
+
+    const sp = bareServiceProvider(bench.connection, {
+      db: database.database.db,
+      publicBaseUrl: bench.baseUrl,
+      // The production default (SAML_CLOCK_SKEW_MS unset), as the API children run with it.
+      clockSkewMs: loadConfig({}).samlClockSkewMs,
+      now: () => new Date(),
+    });
+    const bareResponses = sign(settings.bareResponses, 'the bare baseline');
+    // Checking every response once is also the baseline's warm-up.
+    await checkAccepted(sp, bareResponses, emails);
+    progress(`measuring bare node-saml validation for ${settings.measureMs} ms`);
+    const before = cpuSnapshot(database.name);
+    const bare = await measureBareValidation(sp, bareResponses, settings.measureMs);
+    const bareCpu = cpuBetween(before, cpuSnapshot(database.name));
+
+    const onePool = sign(poolSize(bare.perSecond), 'one API worker');
+    const one = await withApi(bench, 1, async (api) => {
+      const valid = await measureValidLogins(bench, api, onePool);
+      const junk = [];
+      for (const kind of junkKinds(onePool[0] as string)) junk.push(await measureJunk(bench, api, kind));
+      return { valid, junk };
+    });
+
+    // Two workers can at best double one worker's rate; the bare rate is the floor in case one worker did poorly.
+    const twoPool = sign(poolSize(Math.max(bare.perSecond, 2 * one.valid.loginsPerSecond)), 'two API workers');
+    const two = await withApi(bench, 2, (api) => measureValidLogins(bench, api, twoPool));
+
+    return acsReport({ idleLoad, bare, bareCpu, one: one.valid, junk: one.junk, two });
+  } finally {
+    progress('dropping the bench database');
+    await database.drop();
+  }
+}

@@ -1,0 +1,134 @@
+// The ACS benchmark's figures, targets and notes, from the phases' raw measurements.
+import { availableParallelism } from 'node:os';
+import type { BareResult } from '../support/bareValidation.js';
+import { describeStatuses, type LoadResult } from '../support/load.js';
+import { type CpuSplit, describeCpu } from '../support/procStat.js';
+import type { Figure, Result, Target } from '../support/result.js';
+import { type JunkPhase, settings, type ValidPhase } from './phases.js';
+
+export interface AcsMeasurements {
+  /** Cores busy on the machine before the run started, i.e. not ours. */
+  idleLoad: number;
+  bare: BareResult;
+  bareCpu: CpuSplit;
+  one: ValidPhase;
+  junk: JunkPhase[];
+  two: ValidPhase;
+}
+
+const loadDetail = (load: LoadResult) =>
+  `${load.completed} requests in ${load.elapsedSeconds.toFixed(1)} s, ${settings.concurrency} keep-alive connections, ` +
+  `p50 ${load.p50Ms.toFixed(1)} ms, p99 ${load.p99Ms.toFixed(1)} ms`;
+
+const notAccepted = (phase: ValidPhase) => phase.load.completed - phase.logins + phase.load.transportErrors;
+
+/** CPU milliseconds the API process(es), and PostgreSQL, spent per request answered. */
+const cpuMs = (cpu: CpuSplit, requests: number) => ({
+  api: (cpu.api * 1000) / Math.max(1, requests),
+  postgres: (cpu.postgres * 1000) / Math.max(1, requests),
+});
+
+export function acsReport(m: AcsMeasurements): Result {
+  const bareMs = 1000 / m.bare.perSecond;
+  const bareCpuMs = (m.bareCpu.bench * 1000) / m.bare.validations;
+  const login = cpuMs(m.one.cpu, m.one.logins);
+  const loginTwo = cpuMs(m.two.cpu, m.two.logins);
+  const figures: Figure[] = [
+    {
+      label: 'bare node-saml validatePostResponseAsync',
+      value: m.bare.perSecond,
+      unit: 'logins/s',
+      detail:
+        `${m.bare.validations} sequential validations in ${m.bare.elapsedSeconds.toFixed(1)} s, in-process, 1 core ` +
+        `(${bareMs.toFixed(2)} ms each, ${bareCpuMs.toFixed(2)} ms CPU)`,
+    },
+    { label: 'ACS valid logins, API_WORKERS=1', value: m.one.loginsPerSecond, unit: 'logins/s', detail: loadDetail(m.one.load) },
+    { label: 'ACS valid logins, API_WORKERS=2', value: m.two.loginsPerSecond, unit: 'logins/s', detail: loadDetail(m.two.load) },
+    ...m.junk.map((j) => ({
+      label: `ACS junk refused, API_WORKERS=1: ${j.kind.label}`,
+      value: j.load.perSecond,
+      unit: 'requests/s',
+      detail: `${j.kind.status} ${j.kind.reasonCode}; ${loadDetail(j.load)}`,
+    })),
+    { label: 'non-303 answers during valid runs (must be 0)', value: notAccepted(m.one) + notAccepted(m.two), unit: 'answers' },
+    {
+      label: 'API CPU per valid login, API_WORKERS=1',
+      value: login.api,
+      unit: 'ms',
+      detail: `+ PostgreSQL ${login.postgres.toFixed(2)} ms; ${(login.api / bareCpuMs).toFixed(2)}× the CPU of a bare validation`,
+    },
+    {
+      label: 'API CPU per valid login, API_WORKERS=2',
+      value: loginTwo.api,
+      unit: 'ms',
+      detail: `+ PostgreSQL ${loginTwo.postgres.toFixed(2)} ms; primary and both workers`,
+    },
+    ...m.junk.map((j) => {
+      const refusal = cpuMs(j.cpu, j.load.completed);
+      return {
+        label: `API CPU per junk refusal: ${j.kind.label}`,
+        value: refusal.api,
+        unit: 'ms',
+        detail: `+ PostgreSQL ${refusal.postgres.toFixed(2)} ms`,
+      };
+    }),
+  ];
+
+  const targets: Target[] = [
+    {
+      label: 'ACS single-core vs bare validation',
+      ratio: m.one.loginsPerSecond / m.bare.perSecond,
+      atLeast: 0.8,
+      formula: 'ACS 1 worker ÷ bare',
+      // One core to itself: bare CPU per validation ÷ API CPU per login.
+      cpuBasis: bareCpuMs / login.api,
+    },
+    {
+      label: 'ACS two workers vs bare single-core',
+      ratio: m.two.loginsPerSecond / m.bare.perSecond,
+      atLeast: 1.5,
+      formula: 'ACS 2 workers ÷ bare',
+      // Every core of the machine shared by the workers, PostgreSQL and the load generator.
+      cpuBasis:
+        (availableParallelism() * bareCpuMs) / (loginTwo.api + loginTwo.postgres + (m.two.cpu.bench * 1000) / Math.max(1, m.two.logins)),
+    },
+    ...m.junk.map((j) => {
+      const refusal = cpuMs(j.cpu, j.load.completed);
+      return {
+        label: `junk cheaper than a login: ${j.kind.label}`,
+        ratio: j.load.perSecond / m.one.loginsPerSecond,
+        atLeast: 20,
+        formula: 'junk refused/s ÷ valid logins/s (1 worker)',
+        // API + PostgreSQL CPU per login ÷ the same per refusal.
+        cpuBasis: (login.api + login.postgres) / (refusal.api + refusal.postgres),
+      };
+    }),
+  ];
+
+  const notes = [
+    `CPU during the bare baseline: ${describeCpu(m.bareCpu)}`,
+    `CPU during valid logins, API_WORKERS=1: ${describeCpu(m.one.cpu)}`,
+    `CPU during valid logins, API_WORKERS=2: ${describeCpu(m.two.cpu)}`,
+    ...m.junk.map((j) => `CPU during junk (${j.kind.label}): ${describeCpu(j.cpu)}`),
+    `answers during valid runs: 1 worker {${describeStatuses(m.one.load.statuses)}}, 2 workers {${describeStatuses(m.two.load.statuses)}}, ` +
+      `transport errors ${m.one.load.transportErrors + m.two.load.transportErrors}`,
+  ];
+  for (const j of m.junk.filter((j) => j.unexpected > 0 || j.load.transportErrors > 0)) {
+    notes.push(`WARNING ${j.kind.label}: ${j.unexpected} answers other than ${j.kind.status}, ${j.load.transportErrors} transport errors`);
+  }
+  if (notAccepted(m.one) + notAccepted(m.two) > 0) {
+    notes.push('WARNING: some valid-login requests were not answered 303; the login figures include refusals and are not trustworthy.');
+  }
+  const phases = [m.bareCpu, m.one.cpu, m.two.cpu, ...m.junk.map((j) => j.cpu)];
+  const neighbour = Math.max(...phases.map((cpu) => cpu.others / cpu.wallSeconds));
+  if (neighbour > 0.2) {
+    notes.push(
+      `WARNING: other processes used up to ${neighbour.toFixed(2)} cores during a measurement; throughput figures and their ratios ` +
+        'are skewed, the CPU-per-request figures much less so.',
+    );
+  }
+  if (m.idleLoad > 0.2) {
+    notes.push(`WARNING: ${m.idleLoad.toFixed(2)} cores were busy with other processes before the run; figures are skewed by a neighbour.`);
+  }
+  return { name: 'ACS throughput (POST /saml/:connectionId/acs)', figures, targets, notes };
+}
