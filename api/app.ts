@@ -1,4 +1,5 @@
 import express, { type Express } from 'express';
+import { createRefusalAudit } from '../domain/loginAudit.js';
 import type { ApiDeps } from './deps.js';
 import { errorHandler, notFoundHandler } from './middleware/errors.js';
 import { requireSupportToken } from './middleware/supportAuth.js';
@@ -14,6 +15,10 @@ import { samlRouter } from './routes/saml.js';
 import { supportPagesRouter } from './routes/support.js';
 
 export function createApp(deps: ApiDeps): Express {
+  // A refusal audit buffer per app (kept in its deps), not per module, so apps in one process do not share one.
+  deps.refusalAudit ??= createRefusalAudit(deps.database.db, deps.metrics, {
+    onError: (error, lost) => deps.logger.error({ err: error, lost }, 'could not record login refusals'),
+  });
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');

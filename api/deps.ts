@@ -1,4 +1,5 @@
 import type { Database } from '../db/client.js';
+import type { RefusalAudit } from '../domain/loginAudit.js';
 import type { Clock } from '../lib/clock.js';
 import type { Config } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
@@ -15,4 +16,6 @@ export interface ApiDeps {
   clock: Clock;
   /** HMAC key of approval links (lib/secrets.ts). */
   approvalSecret: string;
+  /** Batched audit of ACS refusals; createApp makes one when absent. Pass one to flush it on shutdown. */
+  refusalAudit?: RefusalAudit;
 }

@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import { createDatabase } from '../db/client.js';
 import { purgeExpired } from '../domain/housekeeping.js';
+import { createRefusalAudit } from '../domain/loginAudit.js';
 import { systemClock } from '../lib/clock.js';
 import { ConfigError, loadConfig, requireSetting } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
@@ -40,12 +41,17 @@ async function main() {
   requireSetting(config.supportApiToken, 'SUPPORT_API_TOKEN', 'for the API (the support endpoints need it)');
   const database = createDatabase(databaseUrl, { max: config.databasePoolSize, applicationName: 'sso-onboarding-api' });
   const temporal = lazyTemporal(config.temporal);
+  const metrics = createMetrics();
+  const refusalAudit = createRefusalAudit(database.db, metrics, {
+    onError: (error, lost) => logger.error({ err: error, lost }, 'could not record login refusals'),
+  });
   const app = createApp({
     config,
     database,
     temporal: temporal.get,
     logger,
-    metrics: createMetrics(),
+    metrics,
+    refusalAudit,
     clock: systemClock,
     approvalSecret: await approvalLinkSecret(database.db, config.approvalLinkSecret),
   });
@@ -64,6 +70,8 @@ async function main() {
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'api stopping');
     server.close(async () => {
+      // Refusal audit events still buffered are written before the pool closes.
+      await refusalAudit.flush().catch(() => {});
       await Promise.allSettled([database.close(), temporal.close()]);
       process.exit(0);
     });

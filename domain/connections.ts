@@ -74,7 +74,7 @@ export function parseCertificate(input: string): IdpCertificate {
 export async function upsertConnection(db: Db, input: ConnectionInput): Promise<Connection> {
   const certificates = input.certificates.map(parseCertificate);
   const emailDomains = [...new Set(input.emailDomains.map((d) => d.toLowerCase()))];
-  return await db.transaction(async (tx) => {
+  const saved = await db.transaction(async (tx) => {
     const existing = input.onboardingId
       ? (await tx.select({ id: ssoConnections.id }).from(ssoConnections).where(eq(ssoConnections.onboardingId, input.onboardingId)))[0]
       : undefined;
@@ -97,6 +97,9 @@ export async function upsertConnection(db: Db, input: ConnectionInput): Promise<
     if (unique.length > 0) await tx.insert(connectionCertificates).values(unique.map((c) => ({ connectionId: id, ...c })));
     return { id, onboardingId: input.onboardingId ?? null, ...values, certificates: unique };
   });
+  // After the commit, so a lookup cannot cache the old version again from this process.
+  invalidateCachedConnection(saved.id);
+  return saved;
 }
 
 export async function findConnection(db: Db, id: string): Promise<Connection | undefined> {
@@ -139,4 +142,44 @@ export async function findConnectionForEmail(db: Db, email: string): Promise<Con
 /** Certificates that may verify a signature now: any one currently valid, so an IdP can rotate. */
 export function currentCertificates(connection: Connection, now: Date): string[] {
   return connection.certificates.filter((c) => c.notBefore <= now && now <= c.notAfter).map((c) => c.pem);
+}
+
+/**
+ * In-process cache of `findConnection` for the Assertion Consumer Service only, so a login or a junk
+ * post does not cost two round trips for the connection. "Not found" is cached too, so random
+ * connection IDs cannot bypass it. Entries live `connectionCacheTtlMs`, keyed by connection ID, at
+ * most `connectionCacheMaxEntries` of them (the oldest is dropped first).
+ *
+ * Staleness: `upsertConnection` invalidates the entry in the process that saved the connection. Other
+ * processes (other API workers or instances, the Temporal worker saving a connection) are not told:
+ * there, a disabled connection or a rotated certificate takes effect at the ACS within 5 s.
+ */
+export const connectionCacheTtlMs = 5_000;
+export const connectionCacheMaxEntries = 1_000;
+const connectionCache = new Map<string, { connection: Connection | undefined; expiresAt: number }>();
+/** Bumped by every invalidation, so a lookup that started before it does not store what it read. */
+let connectionCacheGeneration = 0;
+
+export async function findConnectionCached(db: Db, id: string): Promise<Connection | undefined> {
+  const hit = connectionCache.get(id);
+  if (hit && hit.expiresAt > Date.now()) return hit.connection;
+  if (hit) connectionCache.delete(id);
+  const generation = connectionCacheGeneration;
+  const connection = await findConnection(db, id);
+  if (generation === connectionCacheGeneration) {
+    connectionCache.delete(id);
+    while (connectionCache.size >= connectionCacheMaxEntries) {
+      const oldest = connectionCache.keys().next();
+      if (oldest.done) break;
+      connectionCache.delete(oldest.value);
+    }
+    connectionCache.set(id, { connection, expiresAt: Date.now() + connectionCacheTtlMs });
+  }
+  return connection;
+}
+
+/** Drops a connection's cached lookup in this process; `upsertConnection` calls it after every save. */
+export function invalidateCachedConnection(id: string): void {
+  connectionCacheGeneration++;
+  connectionCache.delete(id);
 }

@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.js';
+import { auditEvents } from '../db/schema.js';
 import type { Metrics } from '../lib/metrics.js';
 import { recordAuditEvent } from './audit.js';
 
@@ -17,7 +18,11 @@ export interface LoginAttempt {
 /** Every login attempt, success or refusal, leaves one audit event and one metric sample. */
 export async function recordLoginAttempt(db: Db, metrics: Metrics, attempt: LoginAttempt): Promise<void> {
   metrics.loginResults.inc({ method: attempt.method, reason: attempt.reasonCode });
-  await recordAuditEvent(db, {
+  await recordAuditEvent(db, auditEventOf(attempt));
+}
+
+function auditEventOf(attempt: LoginAttempt) {
+  return {
     type: attempt.reasonCode === 'ok' ? 'login.succeeded' : 'login.refused',
     reasonCode: attempt.reasonCode,
     traceId: attempt.traceId,
@@ -29,5 +34,67 @@ export async function recordLoginAttempt(db: Db, metrics: Metrics, attempt: Logi
       ...(attempt.ip ? { ip: attempt.ip } : {}),
       ...(attempt.detail ? { detail: attempt.detail } : {}),
     },
-  });
+  };
+}
+
+/** Refusal audit events, buffered and written as one multi-row insert (see `createRefusalAudit`). */
+export interface RefusalAudit {
+  /** Counts the metric now and queues the `login.refused` event for the next write. */
+  record(attempt: LoginAttempt): void;
+  /** Writes everything queued and waits for writes under way; for shutdown and tests. */
+  flush(): Promise<void>;
+}
+
+export interface RefusalAuditOptions {
+  intervalMs?: number;
+  maxBatch?: number;
+  onError?: (error: unknown, lost: number) => void;
+}
+
+/**
+ * Refusals are audited in batches, so a flood of junk posts does not force one commit per request:
+ * events are written at most `intervalMs` (200 ms) after the first one queued, or as soon as
+ * `maxBatch` (200) are queued. Each event keeps the time of its refusal. One per app, flushed on
+ * shutdown; an event still queued when the process dies unexpectedly is lost.
+ */
+export function createRefusalAudit(db: Db, metrics: Metrics, options: RefusalAuditOptions = {}): RefusalAudit {
+  const intervalMs = options.intervalMs ?? 200;
+  const maxBatch = options.maxBatch ?? 200;
+  let queue: (typeof auditEvents.$inferInsert)[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const writing = new Set<Promise<void>>();
+
+  const write = (): Promise<void> => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    if (queue.length === 0) return Promise.resolve();
+    const batch = queue;
+    queue = [];
+    const done = db
+      .insert(auditEvents)
+      .values(batch)
+      .then(
+        () => undefined,
+        (error: unknown) => options.onError?.(error, batch.length),
+      )
+      .finally(() => writing.delete(done));
+    writing.add(done);
+    return done;
+  };
+
+  return {
+    record(attempt) {
+      metrics.loginResults.inc({ method: attempt.method, reason: attempt.reasonCode });
+      queue.push({ ...auditEventOf(attempt), at: new Date() });
+      if (queue.length >= maxBatch) void write();
+      else if (!timer) {
+        timer = setTimeout(() => void write(), intervalMs);
+        timer.unref();
+      }
+    },
+    async flush() {
+      await write();
+      await Promise.all([...writing]);
+    },
+  };
 }

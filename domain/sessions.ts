@@ -17,13 +17,23 @@ export interface NewSession {
   notOnOrAfter?: Date;
 }
 
-/** Returns the cookie value; only its hash is stored, so a database leak yields no usable session. */
-export async function createSession(db: Pick<Db, 'insert'>, input: NewSession): Promise<{ token: string; expiresAt: Date }> {
+/**
+ * A new session's cookie value, the hash stored in its place, and its end: at most `maxSessionMs`
+ * after `now`, and no later than the assertion's SessionNotOnOrAfter. For callers that write the
+ * session row themselves (the ACS writes it in one statement with the replay record).
+ */
+export function newSessionToken(input: Pick<NewSession, 'now' | 'notOnOrAfter'>): { token: string; tokenHash: string; expiresAt: Date } {
   const token = randomBytes(32).toString('base64url');
   const cap = input.now.getTime() + maxSessionMs;
   const expiresAt = new Date(Math.min(cap, input.notOnOrAfter?.getTime() ?? cap));
+  return { token, tokenHash: hashToken(token), expiresAt };
+}
+
+/** Returns the cookie value; only its hash is stored, so a database leak yields no usable session. */
+export async function createSession(db: Pick<Db, 'insert'>, input: NewSession): Promise<{ token: string; expiresAt: Date }> {
+  const { token, tokenHash, expiresAt } = newSessionToken(input);
   await db.insert(sessions).values({
-    tokenHash: hashToken(token),
+    tokenHash,
     userSid: input.userSid,
     authMethod: input.authMethod,
     connectionId: input.connectionId,

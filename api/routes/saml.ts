@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
-import { findConnection, findConnectionForEmail } from '../../domain/connections.js';
-import { recordLoginAttempt } from '../../domain/loginAudit.js';
+import { findConnection, findConnectionCached, findConnectionForEmail } from '../../domain/connections.js';
+import { createRefusalAudit } from '../../domain/loginAudit.js';
 import { recordPilotLogin } from '../../domain/onboardings.js';
 import { consumeSamlResponse } from '../../domain/saml/acs.js';
 import { maxSamlResponseLength } from '../../domain/saml/document.js';
@@ -14,6 +14,12 @@ const connectionIdPattern = /^conn_[0-9a-f]{24}$/;
 
 export function samlRouter(deps: ApiDeps): Router {
   const { database, config } = deps;
+  // createApp provides one; the fallback serves a router mounted on its own.
+  const refusalAudit =
+    deps.refusalAudit ??
+    createRefusalAudit(database.db, deps.metrics, {
+      onError: (error, lost) => deps.logger.error({ err: error, lost }, 'could not record login refusals'),
+    });
   const router = Router();
   const spOptions = () => ({
     db: database.db,
@@ -74,20 +80,13 @@ export function samlRouter(deps: ApiDeps): Router {
     },
     async (req, res) => {
       const connectionId = String(req.params.connectionId);
-      const connection = connectionIdPattern.test(connectionId) ? await findConnection(database.db, connectionId) : undefined;
+      // Cached for a few seconds: see findConnectionCached for how soon changes take effect here.
+      const connection = connectionIdPattern.test(connectionId) ? await findConnectionCached(database.db, connectionId) : undefined;
       if (!connection) throw new LoginRefused('unknown_connection');
       const body = (req.body ?? {}) as Record<string, unknown>;
-      const login = await consumeSamlResponse(spOptions(), connection, body);
-      await recordLoginAttempt(database.db, deps.metrics, {
-        method: 'sso',
-        reasonCode: 'ok',
-        traceId: req.traceId,
-        connectionId: connection.id,
-        userSid: login.userSid,
-        email: login.email,
-        ip: req.ip,
-        detail: login.assertionId,
-      });
+      // Writes the session and the login.succeeded audit event together; the metric is counted here.
+      const login = await consumeSamlResponse(spOptions(), connection, body, { traceId: req.traceId, ip: req.ip });
+      deps.metrics.loginResults.inc({ method: 'sso', reason: 'ok' });
       // Fire-and-forget: the login is complete whether or not Temporal answers.
       void recordPilotLogin(database.db, async () => (await deps.temporal()).client, login.userSid, deps.clock.now()).catch(
         (error: unknown) => req.log.warn({ err: error, userSid: login.userSid }, 'could not tell the onboarding about a pilot login'),
@@ -98,18 +97,19 @@ export function samlRouter(deps: ApiDeps): Router {
   );
 
   // Refusals at the ACS are audited here, with the connection they were aimed at, then rendered by the error handler.
-  router.use('/saml/:connectionId/acs', async (error: unknown, req: Request, _res: Response, next: NextFunction) => {
+  router.use('/saml/:connectionId/acs', (error: unknown, req: Request, _res: Response, next: NextFunction) => {
     if (!(error instanceof LoginRefused)) return next(error);
     const param = String(req.params.connectionId ?? '');
     const connectionId = connectionIdPattern.test(param) ? param : undefined;
-    await recordLoginAttempt(database.db, deps.metrics, {
+    // Buffered and written in batches (domain/loginAudit.ts), so junk posts do not each force a commit.
+    refusalAudit.record({
       method: 'sso',
       reasonCode: error.code,
       traceId: req.traceId,
       connectionId,
       ip: req.ip,
       detail: error.detail,
-    }).catch((auditError: unknown) => req.log.error({ err: auditError }, 'could not record a login refusal'));
+    });
     next(new AppError(error.code, error.httpStatus, error.message));
   });
 

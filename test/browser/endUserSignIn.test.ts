@@ -185,11 +185,19 @@ describe('an end user signing in with a browser', () => {
     expect(await page.locator('[data-reason-code]').textContent()).toBe('sso_not_enabled');
     const traceId = (await page.locator('[data-trace-id]').textContent()) as string;
     expect(traceId).toBe(await response.headerValue('x-trace-id'));
-    const [audit] = await database.db
-      .select()
-      .from(auditEvents)
-      .where(and(eq(auditEvents.traceId, traceId), eq(auditEvents.type, 'login.refused')));
-    expect(audit?.reasonCode).toBe('sso_not_enabled');
+    // Refusals are audited in batches (every 200 ms), so the event may land just after the page.
+    await expect
+      .poll(
+        async () => {
+          const [audit] = await database.db
+            .select()
+            .from(auditEvents)
+            .where(and(eq(auditEvents.traceId, traceId), eq(auditEvents.type, 'login.refused')));
+          return audit?.reasonCode;
+        },
+        { timeout: 5_000, interval: 20 },
+      )
+      .toBe('sso_not_enabled');
     await shot(page, '06-refusal-page');
     await page.getByRole('link', { name: 'Back to sign in' }).click();
     await page.waitForURL(`${app.baseUrl}/login`);

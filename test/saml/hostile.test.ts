@@ -145,7 +145,10 @@ async function expectRefusal(res: Response, status: number, expected: LoginRefus
   const code = body.error?.code ?? '(none)';
   expect({ status: res.status, code }).toEqual({ status, code: codes.includes(code) ? code : codes.join(' or ') });
   expect(res.headers.get('set-cookie')).toBeNull();
-  const events = await auditFor(res);
+  // Refusals are audited in batches (every 200 ms), so the event may land just after the response.
+  let events = await auditFor(res);
+  const deadline = Date.now() + 5_000;
+  while (events.length === 0 && Date.now() < deadline) events = await auditFor(res);
   expect(events).toHaveLength(1);
   expect(events[0]).toMatchObject({ type: 'login.refused', reasonCode: code });
   return events[0] as (typeof events)[number];
