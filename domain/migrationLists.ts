@@ -3,23 +3,11 @@ import { randomBytes } from 'node:crypto';
 // with a ::jsonb cast and dates as ISO strings.
 import type postgres from 'postgres';
 import { AppError } from '../lib/errors.js';
+import type { MigrationSource, MigrationView } from '../workflows/shared.js';
 
-export type MigrationMethod =
-  | { method: 'domain'; domain: string }
-  | { method: 'userSids'; userSids: string[] }
-  | { method: 'accountSids'; accountSids: string[] };
-
-export interface MigrationListSummary {
-  listId: string;
-  version: number;
-  method: MigrationMethod['method'];
-  total: number;
-  flagged: number;
-  excluded: number;
-  status: 'building' | 'ready' | 'approved' | 'rejected';
-  /** Input that could not be used (unknown SIDs), reported so nothing is silently dropped. */
-  problems: { code: string; message: string; values: string[] }[];
-}
+// The shapes the workflow carries are defined once, in the module it shares with its callers.
+export type MigrationMethod = MigrationSource;
+export type MigrationListSummary = MigrationView;
 
 export const newListId = () => `ml_${randomBytes(12).toString('hex')}`;
 
@@ -90,27 +78,17 @@ export async function buildMigrationList(
       await tx`insert into migration_list_entries (list_id, user_sid, email, flags)
                select ${input.listId}, u.sid, u.email, ${flagsSql(tx, domains)}
                from users u where u.sid = any(${source.userSids}::text[])`;
-      const unknown = await tx<{ sid: string }[]>`
-        select s.sid from unnest(${source.userSids}::text[]) as s(sid) where not exists (select 1 from users u where u.sid = s.sid)`;
+      const unknown = await sidsNotOnFile(tx, 'users', source.userSids);
       if (unknown.length > 0)
-        problems.push({
-          code: 'unknown_user_sids',
-          message: `${unknown.length} user SIDs are not on file`,
-          values: unknown.map((r) => r.sid),
-        });
+        problems.push({ code: 'unknown_user_sids', message: `${unknown.length} user SIDs are not on file`, values: unknown });
     } else {
       await tx`insert into migration_list_entries (list_id, user_sid, email, flags)
                select distinct on (u.sid) ${input.listId}, u.sid, u.email, ${flagsSql(tx, domains)}
                from memberships m join users u on u.sid = m.user_sid
                where m.account_sid = any(${source.accountSids}::text[])`;
-      const unknown = await tx<{ sid: string }[]>`
-        select s.sid from unnest(${source.accountSids}::text[]) as s(sid) where not exists (select 1 from accounts a where a.sid = s.sid)`;
+      const unknown = await sidsNotOnFile(tx, 'accounts', source.accountSids);
       if (unknown.length > 0)
-        problems.push({
-          code: 'unknown_account_sids',
-          message: `${unknown.length} account SIDs are not on file`,
-          values: unknown.map((r) => r.sid),
-        });
+        problems.push({ code: 'unknown_account_sids', message: `${unknown.length} account SIDs are not on file`, values: unknown });
     }
     await tx`update migration_lists l set status = 'ready', problems = ${JSON.stringify(problems)}::jsonb,
                total = c.total, flagged = c.flagged, excluded = 0
@@ -119,6 +97,13 @@ export async function buildMigrationList(
              where l.id = ${input.listId}`;
     return { ...(await summarize(tx, input.listId)), created: true };
   });
+}
+
+/** The SIDs of `sids` that no row of `table` has: reported with the list, never silently dropped. */
+async function sidsNotOnFile(tx: postgres.TransactionSql, table: 'users' | 'accounts', sids: string[]): Promise<string[]> {
+  const rows = await tx<{ sid: string }[]>`
+    select s.sid from unnest(${sids}::text[]) as s(sid) where not exists (select 1 from ${tx(table)} t where t.sid = s.sid)`;
+  return rows.map((r) => r.sid);
 }
 
 async function summarize(sql: postgres.Sql | postgres.TransactionSql, listId: string): Promise<MigrationListSummary> {
