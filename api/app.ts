@@ -21,6 +21,8 @@ export function createApp(deps: ApiDeps): Express {
   });
   const app = express();
   app.disable('x-powered-by');
+  // Pages are no-store and API answers change with every step, so hashing each body for an ETag is wasted work.
+  app.set('etag', false);
   app.set('trust proxy', 'loopback');
   app.use(traceRequests(deps.logger));
   app.use((req, res, next) => {

@@ -2,7 +2,8 @@ import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import * as schema from './schema.js';
 
-export type Db = PostgresJsDatabase<typeof schema>;
+/** drizzle over postgres.js; `$client` is the driver itself, for prepared hot-path statements. */
+export type Db = PostgresJsDatabase<typeof schema> & { $client: postgres.Sql };
 
 export interface Database {
   db: Db;

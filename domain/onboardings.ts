@@ -239,18 +239,18 @@ export async function cancelOnboardingById(db: Db, client: Client, id: string, r
 }
 
 /**
- * A pilot user's first SSO login: recorded once in PostgreSQL, then the workflow is signalled. Called
- * fire-and-forget after the login has finished, so logins never wait on Temporal.
+ * Tells each onboarding whose pilot user this is that the user has signed in through SSO. The ACS
+ * marks the first login in the statement that records the login and calls this only for the
+ * onboardings that statement returned, without waiting (logins never depend on Temporal).
  */
-export async function recordPilotLogin(db: Db, client: () => Promise<Client>, userSid: string, at: Date): Promise<void> {
-  const firsts = await db
-    .update(pilotUsers)
-    .set({ firstLoginAt: at })
-    .where(and(eq(pilotUsers.userSid, userSid), isNull(pilotUsers.firstLoginAt)))
-    .returning({ onboardingId: pilotUsers.onboardingId });
-  if (firsts.length === 0) return;
+export async function signalPilotLogin(
+  client: () => Promise<Client>,
+  onboardingIds: readonly string[],
+  userSid: string,
+  at: Date,
+): Promise<void> {
   const temporal = await client();
-  for (const { onboardingId } of firsts) {
+  for (const onboardingId of onboardingIds) {
     await temporal.workflow.getHandle(workflowIdFor(onboardingId)).signal(pilotUserLoggedIn, { userSid, at: at.toISOString() });
   }
 }

@@ -26,25 +26,42 @@ function toAppError(error: unknown): AppError {
   return new AppError('internal_error', 500, 'internal error');
 }
 
+/** What an error answer carries: AppError's fields, which a login refusal has too. */
+export interface ErrorReply {
+  code: string;
+  httpStatus: number;
+  message: string;
+  details?: unknown;
+}
+
+/**
+ * Answers with the contract's error shape, or the error page for browsers. The error handler below
+ * uses it for everything; the ACS calls it directly for refusals, so junk does not walk every later
+ * route on its way to the end of the stack.
+ */
+export function sendError(req: Request, res: Response, reply: ErrorReply): void {
+  if (res.headersSent) return;
+  res.status(reply.httpStatus);
+  if (!prefersJson(req)) {
+    sendPage(res, errorPage(reply, req.traceId, new Date()));
+    return;
+  }
+  res.json({
+    error: {
+      code: reply.code,
+      message: reply.message,
+      ...(reply.details === undefined ? {} : { details: reply.details }),
+      traceId: req.traceId,
+    },
+  });
+}
+
 export function errorHandler() {
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const appError = toAppError(error);
     if (appError.httpStatus >= 500) req.log.error({ err: error }, 'request failed');
     else req.log.info({ code: appError.code, status: appError.httpStatus }, appError.message);
-    if (res.headersSent) return;
-    res.status(appError.httpStatus);
-    if (!prefersJson(req)) {
-      sendPage(res, errorPage(appError, req.traceId, new Date()));
-      return;
-    }
-    res.json({
-      error: {
-        code: appError.code,
-        message: appError.message,
-        ...(appError.details === undefined ? {} : { details: appError.details }),
-        traceId: req.traceId,
-      },
-    });
+    sendError(req, res, appError);
   };
 }
 

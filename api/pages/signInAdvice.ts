@@ -34,6 +34,7 @@ const byRefusal: Partial<Record<LoginRefusalCode, SignInAdvice>> = {
   missing_saml_response: retry(`If it keeps happening, ${sendToSupport.toLowerCase()}`),
   response_too_large: idpSetting('The SAML response is too large; send fewer attributes to this application.'),
   malformed_base64: malformed,
+  unsupported_encoding: malformed,
   doctype_forbidden: malformed,
   malformed_xml: malformed,
   not_a_response: malformed,

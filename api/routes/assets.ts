@@ -8,6 +8,8 @@ export function assetsRouter(): Router {
     const versioned = req.query.v === stylesheet.version;
     res.set('Cache-Control', versioned ? 'public, max-age=31536000, immutable' : 'public, max-age=300');
     res.set('X-Content-Type-Options', 'nosniff');
+    // The app computes no ETags (its pages are no-store); this one is the content hash, so it is free.
+    res.set('ETag', `"${stylesheet.version}"`);
     res.type('text/css').send(stylesheet.body);
   });
   return router;

@@ -1,7 +1,9 @@
-import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import { parse as parseForm } from 'node:querystring';
+import { type NextFunction, type Request, type Response, Router } from 'express';
+import getRawBody from 'raw-body';
 import { findConnection, findConnectionCached, findConnectionForEmail } from '../../domain/connections.js';
 import { createRefusalAudit } from '../../domain/loginAudit.js';
-import { recordPilotLogin } from '../../domain/onboardings.js';
+import { signalPilotLogin } from '../../domain/onboardings.js';
 import { consumeSamlResponse } from '../../domain/saml/acs.js';
 import { maxSamlResponseLength } from '../../domain/saml/document.js';
 import { LoginRefused } from '../../domain/saml/refusal.js';
@@ -9,8 +11,45 @@ import { serviceProviderFor } from '../../domain/saml/serviceProvider.js';
 import { AppError } from '../../lib/errors.js';
 import type { ApiDeps } from '../deps.js';
 import { localRedirectTarget, setSessionCookie } from '../http.js';
+import { sendError } from '../middleware/errors.js';
 
 const connectionIdPattern = /^conn_[0-9a-f]{24}$/;
+
+/**
+ * The ACS form's largest body: a SAMLResponse field at its limit plus 1 KiB for the field names and
+ * RelayState (which SAML caps at 80 bytes). Real responses are a few KiB, far below either limit.
+ */
+export const acsBodyLimit = maxSamlResponseLength + 1024;
+
+/**
+ * Reads the posted form (`SAMLResponse`, `RelayState`). A declared length over the limit is refused
+ * before a byte is read; otherwise the body is read up to the limit and split by node:querystring into
+ * an object without a prototype. Whatever is left unread is discarded so the connection stays usable.
+ * A body that is not a form carries no SAMLResponse. (body-parser's urlencoded reader, built on qs,
+ * cost more than everything else in refusing junk: bench/RESULTS.md.)
+ */
+async function readAcsForm(req: Request): Promise<Record<string, unknown>> {
+  if (!req.is('application/x-www-form-urlencoded')) return {};
+  // A form's charset decides how its escapes decode; SAML's are ASCII, so only UTF-8 and its subset are
+  // read. Browsers never compress a form they post, so a Content-Encoding is refused, not inflated.
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+  const encoding = req.headers['content-encoding']?.toLowerCase();
+  if (
+    (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8' && charset !== 'us-ascii') ||
+    (encoding && encoding !== 'identity')
+  ) {
+    req.resume();
+    throw new LoginRefused('unsupported_encoding', `${encoding ?? charset}`.slice(0, 40));
+  }
+  let text: string;
+  try {
+    text = await getRawBody(req, { length: req.headers['content-length'], limit: acsBodyLimit, encoding: 'utf-8' });
+  } catch (error) {
+    req.resume();
+    throw new LoginRefused((error as { type?: string }).type === 'entity.too.large' ? 'response_too_large' : 'malformed_base64');
+  }
+  return parseForm(text, '&', '=', { maxKeys: 10 });
+}
 
 export function samlRouter(deps: ApiDeps): Router {
   const { database, config } = deps;
@@ -65,39 +104,29 @@ export function samlRouter(deps: ApiDeps): Router {
     await startLogin(connection.id, req.query.RelayState, res);
   });
 
-  // The size limit sits in front of the body parser, so an oversized post is refused before it is read whole.
-  const acsBody = express.urlencoded({ extended: false, limit: maxSamlResponseLength + 8 * 1024, parameterLimit: 10 });
-  router.post(
-    '/saml/:connectionId/acs',
-    (req: Request, res: Response, next: NextFunction) => {
-      acsBody(req, res, (error?: unknown) => {
-        if (error)
-          return next(
-            new LoginRefused((error as { type?: string }).type === 'entity.too.large' ? 'response_too_large' : 'malformed_base64'),
-          );
-        next();
-      });
-    },
-    async (req, res) => {
-      const connectionId = String(req.params.connectionId);
-      // Cached for a few seconds: see findConnectionCached for how soon changes take effect here.
-      const connection = connectionIdPattern.test(connectionId) ? await findConnectionCached(database.db, connectionId) : undefined;
-      if (!connection) throw new LoginRefused('unknown_connection');
-      const body = (req.body ?? {}) as Record<string, unknown>;
-      // Writes the session and the login.succeeded audit event together; the metric is counted here.
-      const login = await consumeSamlResponse(spOptions(), connection, body, { traceId: req.traceId, ip: req.ip });
-      deps.metrics.loginResults.inc({ method: 'sso', reason: 'ok' });
+  router.post('/saml/:connectionId/acs', async (req, res) => {
+    const connectionId = String(req.params.connectionId);
+    // Cached for a few seconds: see findConnectionCached for how soon changes take effect here.
+    const connection = connectionIdPattern.test(connectionId) ? await findConnectionCached(database.db, connectionId) : undefined;
+    if (!connection) throw new LoginRefused('unknown_connection');
+    const body = await readAcsForm(req);
+    // Writes the session and the login.succeeded audit event together; the metric is counted here.
+    const login = await consumeSamlResponse(spOptions(), connection, body, { traceId: req.traceId, ip: req.ip });
+    deps.metrics.loginResults.inc({ method: 'sso', reason: 'ok' });
+    if (login.pilotOnboardingIds.length > 0) {
       // Fire-and-forget: the login is complete whether or not Temporal answers.
-      void recordPilotLogin(database.db, async () => (await deps.temporal()).client, login.userSid, deps.clock.now()).catch(
-        (error: unknown) => req.log.warn({ err: error, userSid: login.userSid }, 'could not tell the onboarding about a pilot login'),
+      const temporal = async () => (await deps.temporal()).client;
+      void signalPilotLogin(temporal, login.pilotOnboardingIds, login.userSid, login.at).catch((error: unknown) =>
+        req.log.warn({ err: error, userSid: login.userSid }, 'could not tell the onboarding about a pilot login'),
       );
-      setSessionCookie(res, login.sessionToken, login.sessionExpiresAt, config.publicBaseUrl.startsWith('https:'));
-      res.redirect(303, localRedirectTarget(body.RelayState));
-    },
-  );
+    }
+    setSessionCookie(res, login.sessionToken, login.sessionExpiresAt, config.publicBaseUrl.startsWith('https:'));
+    // Not res.redirect: that negotiates and renders a body no browser shows for a 303.
+    res.status(303).location(localRedirectTarget(body.RelayState)).end();
+  });
 
-  // Refusals at the ACS are audited here, with the connection they were aimed at, then rendered by the error handler.
-  router.use('/saml/:connectionId/acs', (error: unknown, req: Request, _res: Response, next: NextFunction) => {
+  // Refusals at the ACS are audited here, with the connection they were aimed at, and answered at once.
+  router.use('/saml/:connectionId/acs', (error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (!(error instanceof LoginRefused)) return next(error);
     const param = String(req.params.connectionId ?? '');
     const connectionId = connectionIdPattern.test(param) ? param : undefined;
@@ -110,7 +139,8 @@ export function samlRouter(deps: ApiDeps): Router {
       ip: req.ip,
       detail: error.detail,
     });
-    next(new AppError(error.code, error.httpStatus, error.message));
+    req.log.info({ code: error.code, status: error.httpStatus }, error.message);
+    sendError(req, res, error);
   });
 
   return router;

@@ -8,6 +8,7 @@ export const loginRefusals = {
   missing_saml_response: [400, 'The sign-in request did not carry a SAML response.'],
   response_too_large: [413, 'The SAML response is larger than this service accepts.'],
   malformed_base64: [400, 'The SAML response is not valid base64.'],
+  unsupported_encoding: [415, 'The sign-in form was posted compressed or in a character set this service does not read.'],
   doctype_forbidden: [400, 'The SAML response contains a document type declaration, which is not allowed.'],
   malformed_xml: [400, 'The SAML response is not well-formed XML.'],
   xml_too_complex: [400, 'The SAML response nests more deeply or holds more elements than a SAML response does.'],
@@ -47,12 +48,18 @@ export type LoginRefusalCode = keyof typeof loginRefusals;
 
 export class LoginRefused extends Error {
   readonly httpStatus: number;
-  constructor(
-    readonly code: LoginRefusalCode,
-    readonly detail?: string,
-  ) {
+  readonly code: LoginRefusalCode;
+  readonly detail?: string;
+  constructor(code: LoginRefusalCode, detail?: string) {
+    // A refusal is an answer, not a fault: its stack is never logged, and capturing one for every junk
+    // post cost more than the rest of refusing it (bench/RESULTS.md).
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(loginRefusals[code][1]);
+    Error.stackTraceLimit = stackTraceLimit;
     this.name = 'LoginRefused';
+    this.code = code;
+    this.detail = detail;
     this.httpStatus = loginRefusals[code][0];
   }
 }

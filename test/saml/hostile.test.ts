@@ -3,6 +3,8 @@
 // for its status, its exact reason code, the absence of a session cookie and its audit event.
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { desc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, sessions, users } from '../../db/schema.js';
@@ -612,6 +614,68 @@ describe('junk, refused before any XML parsing', () => {
 
   it('refuses a body far over the limit before reading it whole', async () => {
     await expectRefusal(await postAcs('A'.repeat(2 * 1024 * 1024)), 413, 'response_too_large');
+  });
+
+  it('refuses a body declared over the limit unread, and keeps the connection usable', async () => {
+    // One keep-alive socket: the refused body must be discarded, or the next request on it would stall.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const post = (body: string, chunked = false) =>
+      new Promise<{ status: number; code?: string; reused: boolean; cookie?: string }>((resolve, reject) => {
+        const req = http.request(`${app.baseUrl}/saml/${main.id}/acs`, {
+          method: 'POST',
+          agent,
+          headers: {
+            accept: 'application/json',
+            'content-type': 'application/x-www-form-urlencoded',
+            ...(chunked ? { 'transfer-encoding': 'chunked' } : { 'content-length': Buffer.byteLength(body) }),
+          },
+        });
+        req.on('response', (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () => {
+            const code = text.startsWith('{') ? (JSON.parse(text) as { error?: { code?: string } }).error?.code : undefined;
+            resolve({ status: res.statusCode ?? 0, code, reused: req.reusedSocket, cookie: res.headers['set-cookie']?.[0] });
+          });
+        });
+        req.on('error', reject);
+        // Chunked: the server learns the size only while reading.
+        if (chunked) for (let i = 0; i < body.length; i += 64 * 1024) req.write(body.slice(i, i + 64 * 1024));
+        req.end(chunked ? undefined : body);
+      });
+    try {
+      const oversized = `SAMLResponse=${'A'.repeat(600 * 1024)}`;
+      expect(await post(oversized)).toMatchObject({ status: 413, code: 'response_too_large', reused: false });
+      expect(await post(oversized, true)).toMatchObject({ status: 413, code: 'response_too_large', reused: true });
+      const valid = await post(new URLSearchParams({ SAMLResponse: await respond() }).toString());
+      expect(valid).toMatchObject({ status: 303, reused: true });
+      expect(valid.cookie).toMatch(/^sso_session=/);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('refuses a form posted in a character set other than UTF-8', async () => {
+    const body = `SAMLResponse=${encodeURIComponent(await respond())}`;
+    const headers = { 'content-type': 'application/x-www-form-urlencoded; charset=utf-7' };
+    await expectRefusal(await postForm(main.id, body, headers), 415, 'unsupported_encoding');
+  });
+
+  it('refuses a compressed form', async () => {
+    const body = gzipSync(`SAMLResponse=${encodeURIComponent(await respond())}`);
+    const res = await fetch(`${app.baseUrl}/saml/${main.id}/acs`, {
+      method: 'POST',
+      body,
+      redirect: 'manual',
+      headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': 'gzip' },
+    });
+    await expectRefusal(res, 415, 'unsupported_encoding');
+  });
+
+  it('accepts a form declared as UTF-8', async () => {
+    const body = `SAMLResponse=${encodeURIComponent(await respond())}`;
+    await expectLogin(await postForm(main.id, body, { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' }), alice);
   });
 
   it('refuses a post without SAMLResponse', async () => {
