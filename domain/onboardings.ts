@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { desc, eq } from 'drizzle-orm';
 import type { Database, Db } from '../db/client.js';
 import { onboardings, pilotUsers } from '../db/schema.js';
 import { AppError, notFound } from '../lib/errors.js';
