@@ -36,9 +36,10 @@ export function createApp(deps: ApiDeps): Express {
     });
     next();
   });
+  // The ACS first: it takes the most traffic, junk included, and shares no path with the others.
+  app.use(samlRouter(deps));
   app.use(healthRouter(deps));
   app.use(assetsRouter());
-  app.use(samlRouter(deps));
   // Before the support guard: /api/me is the signed-in user's, with a session cookie, not a support token.
   app.use(loginRouter(deps));
   app.use(approvalsRouter(deps));

@@ -41,6 +41,11 @@ async function readAcsForm(req: Request): Promise<Record<string, unknown>> {
     req.resume();
     throw new LoginRefused('unsupported_encoding', `${encoding ?? charset}`.slice(0, 40));
   }
+  // Checked here too, not only by raw-body: its refusal builds an error with a stack for every oversized post.
+  if (Number(req.headers['content-length']) > acsBodyLimit) {
+    req.resume();
+    throw new LoginRefused('response_too_large');
+  }
   let text: string;
   try {
     text = await getRawBody(req, { length: req.headers['content-length'], limit: acsBodyLimit, encoding: 'utf-8' });
