@@ -1,5 +1,5 @@
 import { parse as parseForm } from 'node:querystring';
-import { type NextFunction, type Request, type Response, Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import getRawBody from 'raw-body';
 import { findConnection, findConnectionCached, findConnectionForEmail } from '../../domain/connections.js';
 import { createRefusalAudit } from '../../domain/loginAudit.js';
@@ -111,41 +111,40 @@ export function samlRouter(deps: ApiDeps): Router {
 
   router.post('/saml/:connectionId/acs', async (req, res) => {
     const connectionId = String(req.params.connectionId);
-    // Cached for a few seconds: see findConnectionCached for how soon changes take effect here.
-    const connection = connectionIdPattern.test(connectionId) ? await findConnectionCached(database.db, connectionId) : undefined;
-    if (!connection) throw new LoginRefused('unknown_connection');
-    const body = await readAcsForm(req);
-    // Writes the session and the login.succeeded audit event together; the metric is counted here.
-    const login = await consumeSamlResponse(spOptions(), connection, body, { traceId: req.traceId, ip: req.ip });
-    deps.metrics.loginResults.inc({ method: 'sso', reason: 'ok' });
-    if (login.pilotOnboardingIds.length > 0) {
-      // Fire-and-forget: the login is complete whether or not Temporal answers.
-      const temporal = async () => (await deps.temporal()).client;
-      void signalPilotLogin(temporal, login.pilotOnboardingIds, login.userSid, login.at).catch((error: unknown) =>
-        req.log.warn({ err: error, userSid: login.userSid }, 'could not tell the onboarding about a pilot login'),
-      );
+    try {
+      // Cached for a few seconds: see findConnectionCached for how soon changes take effect here.
+      const connection = connectionIdPattern.test(connectionId) ? await findConnectionCached(database.db, connectionId) : undefined;
+      if (!connection) throw new LoginRefused('unknown_connection');
+      const body = await readAcsForm(req);
+      // Writes the session and the login.succeeded audit event together; the metric is counted here.
+      const login = await consumeSamlResponse(spOptions(), connection, body, { traceId: req.traceId, ip: req.ip });
+      deps.metrics.loginResults.inc({ method: 'sso', reason: 'ok' });
+      if (login.pilotOnboardingIds.length > 0) {
+        // Fire-and-forget: the login is complete whether or not Temporal answers.
+        const temporal = async () => (await deps.temporal()).client;
+        void signalPilotLogin(temporal, login.pilotOnboardingIds, login.userSid, login.at).catch((error: unknown) =>
+          req.log.warn({ err: error, userSid: login.userSid }, 'could not tell the onboarding about a pilot login'),
+        );
+      }
+      setSessionCookie(res, login.sessionToken, login.sessionExpiresAt, config.publicBaseUrl.startsWith('https:'));
+      // Not res.redirect: that negotiates and renders a body no browser shows for a 303.
+      res.status(303).location(localRedirectTarget(body.RelayState)).end();
+    } catch (error) {
+      if (!(error instanceof LoginRefused)) throw error;
+      // Audited with the connection it was aimed at, then answered here rather than by the error
+      // handler at the end of the stack, so junk does not walk every later route to get there.
+      // Buffered and written in batches (domain/loginAudit.ts), so junk posts do not each force a commit.
+      refusalAudit.record({
+        method: 'sso',
+        reasonCode: error.code,
+        traceId: req.traceId,
+        connectionId: connectionIdPattern.test(connectionId) ? connectionId : undefined,
+        ip: req.ip,
+        detail: error.detail,
+      });
+      req.log.info({ code: error.code, status: error.httpStatus }, error.message);
+      sendError(req, res, error);
     }
-    setSessionCookie(res, login.sessionToken, login.sessionExpiresAt, config.publicBaseUrl.startsWith('https:'));
-    // Not res.redirect: that negotiates and renders a body no browser shows for a 303.
-    res.status(303).location(localRedirectTarget(body.RelayState)).end();
-  });
-
-  // Refusals at the ACS are audited here, with the connection they were aimed at, and answered at once.
-  router.use('/saml/:connectionId/acs', (error: unknown, req: Request, res: Response, next: NextFunction) => {
-    if (!(error instanceof LoginRefused)) return next(error);
-    const param = String(req.params.connectionId ?? '');
-    const connectionId = connectionIdPattern.test(param) ? param : undefined;
-    // Buffered and written in batches (domain/loginAudit.ts), so junk posts do not each force a commit.
-    refusalAudit.record({
-      method: 'sso',
-      reasonCode: error.code,
-      traceId: req.traceId,
-      connectionId,
-      ip: req.ip,
-      detail: error.detail,
-    });
-    req.log.info({ code: error.code, status: error.httpStatus }, error.message);
-    sendError(req, res, error);
   });
 
   return router;
