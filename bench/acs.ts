@@ -8,7 +8,7 @@ import { measureJunk, measureValidLogins, poolSize, progress, settings, setUpCon
 import { acsReport } from './acs/report.js';
 import { bareServiceProvider, checkAccepted, measureBareValidation } from './support/bareValidation.js';
 import { createBenchDatabase, insertSsoUsers } from './support/database.js';
-import { junkKinds } from './support/junk.js';
+import { type JunkKind, junkKinds } from './support/junk.js';
 import { backgroundLoad, cpuBetween, cpuSnapshot } from './support/procStat.js';
 import type { Result } from './support/result.js';
 import { signedLoginResponses } from './support/signing.js';
@@ -43,9 +43,19 @@ export async function run(): Promise<Result> {
     const onePool = sign(poolSize(bare.perSecond), 'one API worker');
     const one = await withApi(bench, 1, async (api) => {
       const valid = await measureValidLogins(bench, api, onePool);
+      const kinds = junkKinds(onePool[0] as string);
       const junk = [];
-      for (const kind of junkKinds(onePool[0] as string)) junk.push(await measureJunk(bench, api, kind));
-      return { valid, junk };
+      for (const kind of kinds) junk.push(await measureJunk(bench, api, kind));
+      // Not a target: the cheapest refusal the ACS gives (an ID that is not a connection ID, refused
+      // before the body is read), i.e. what Node, Express, the refusal page and its audit cost alone.
+      const floor = await measureJunk(bench, api, {
+        label: 'floor: not a connection ID, body unread',
+        reasonCode: 'unknown_connection',
+        status: 404,
+        body: (kinds[0] as JunkKind).body,
+        url: `${bench.baseUrl}/saml/not-a-connection/acs`,
+      });
+      return { valid, junk, floor };
     });
 
     // Two workers can at best double one worker's rate; the bare rate is the floor in case one worker did poorly.
@@ -58,7 +68,15 @@ export async function run(): Promise<Result> {
     const bareAgain = await measureBareValidation(sp, bareResponses, settings.measureMs);
     const bareAgainCpu = cpuBetween(beforeAgain, cpuSnapshot(database.name));
 
-    return acsReport({ idleLoad, bare: [bare, bareAgain], bareCpu: [bareCpu, bareAgainCpu], one: one.valid, junk: one.junk, two });
+    return acsReport({
+      idleLoad,
+      bare: [bare, bareAgain],
+      bareCpu: [bareCpu, bareAgainCpu],
+      one: one.valid,
+      junk: one.junk,
+      floor: one.floor,
+      two,
+    });
   } finally {
     progress('dropping the bench database');
     await database.drop();

@@ -94,7 +94,7 @@ async function checkLoginAccepted(bench: AcsBench, response: string) {
 }
 
 async function checkJunkRefused(bench: AcsBench, kind: JunkKind) {
-  const answer = await probe(bench.to.acsUrl, kind.body);
+  const answer = await probe(kind.url ?? bench.to.acsUrl, kind.body);
   if (answer.status !== kind.status || answer.reasonCode !== kind.reasonCode) {
     throw new Error(
       `${kind.label}: expected ${kind.status} ${kind.reasonCode}, got ${answer.status} ${answer.reasonCode ?? ''}: ${answer.excerpt}`,
@@ -127,9 +127,10 @@ export async function measureJunk(bench: AcsBench, api: ApiProcess, kind: JunkKi
   progress(`measuring junk: ${kind.label}`);
   await checkJunkRefused(bench, kind);
   const body = () => kind.body;
+  const url = kind.url ?? bench.to.acsUrl;
   const { concurrency, junkWarmupMs, junkMeasureMs } = settings;
-  await runLoad({ url: bench.to.acsUrl, concurrency, durationMs: junkWarmupMs, body });
-  const { load, cpu } = await measured(bench, api, () => runLoad({ url: bench.to.acsUrl, concurrency, durationMs: junkMeasureMs, body }));
+  await runLoad({ url, concurrency, durationMs: junkWarmupMs, body });
+  const { load, cpu } = await measured(bench, api, () => runLoad({ url, concurrency, durationMs: junkMeasureMs, body }));
   return { kind, load, cpu, unexpected: load.completed - (load.statuses.get(kind.status) ?? 0) };
 }
 

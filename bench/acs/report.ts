@@ -14,6 +14,8 @@ export interface AcsMeasurements {
   bareCpu: [CpuSplit, CpuSplit];
   one: ValidPhase;
   junk: JunkPhase[];
+  /** The cheapest refusal, for reading the junk targets; not a target itself. */
+  floor: JunkPhase;
   two: ValidPhase;
 }
 
@@ -57,6 +59,12 @@ export function acsReport(m: AcsMeasurements): Result {
       unit: 'requests/s',
       detail: `${j.kind.status} ${j.kind.reasonCode}; ${loadDetail(j.load)}`,
     })),
+    {
+      label: `ACS ${m.floor.kind.label}`,
+      value: m.floor.load.perSecond,
+      unit: 'requests/s',
+      detail: `${m.floor.kind.status} ${m.floor.kind.reasonCode}; ${(m.floor.load.perSecond / m.one.loginsPerSecond).toFixed(1)}× a login; ${loadDetail(m.floor.load)}`,
+    },
     { label: 'non-303 answers during valid runs (must be 0)', value: notAccepted(m.one) + notAccepted(m.two), unit: 'answers' },
     {
       label: 'API CPU per valid login, API_WORKERS=1',
@@ -117,10 +125,11 @@ export function acsReport(m: AcsMeasurements): Result {
     `CPU during valid logins, API_WORKERS=1: ${describeCpu(m.one.cpu)}`,
     `CPU during valid logins, API_WORKERS=2: ${describeCpu(m.two.cpu)}`,
     ...m.junk.map((j) => `CPU during junk (${j.kind.label}): ${describeCpu(j.cpu)}`),
+    `CPU during the refusal floor: ${describeCpu(m.floor.cpu)}, ${cpuMs(m.floor.cpu, m.floor.load.completed).api.toFixed(2)} ms API CPU per refusal`,
     `answers during valid runs: 1 worker {${describeStatuses(m.one.load.statuses)}}, 2 workers {${describeStatuses(m.two.load.statuses)}}, ` +
       `transport errors ${m.one.load.transportErrors + m.two.load.transportErrors}`,
   ];
-  for (const j of m.junk.filter((j) => j.unexpected > 0 || j.load.transportErrors > 0)) {
+  for (const j of [...m.junk, m.floor].filter((j) => j.unexpected > 0 || j.load.transportErrors > 0)) {
     notes.push(`WARNING ${j.kind.label}: ${j.unexpected} answers other than ${j.kind.status}, ${j.load.transportErrors} transport errors`);
   }
   if (notAccepted(m.one) + notAccepted(m.two) > 0) {

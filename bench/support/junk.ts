@@ -9,6 +9,8 @@ export interface JunkKind {
   reasonCode: LoginRefusalCode;
   status: number;
   body: Buffer;
+  /** Posted here instead of the connection's ACS URL. */
+  url?: string;
 }
 
 export const formBody = (fields: Record<string, string>) => Buffer.from(new URLSearchParams(fields).toString(), 'utf8');
