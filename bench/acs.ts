@@ -3,9 +3,11 @@
 // cheaper the ACS refuses junk than it accepts a login. Every valid request carries a different
 // signed response (replays are refused), signed before the clock starts.
 
+import { availableParallelism } from 'node:os';
 import { loadConfig } from '../lib/config.js';
 import { measureJunk, measureValidLogins, poolSize, progress, settings, setUpConnection, withApi } from './acs/phases.js';
 import { acsReport } from './acs/report.js';
+import { measureBareInParallel } from './support/bareParallel.js';
 import { bareServiceProvider, checkAccepted, measureBareValidation } from './support/bareValidation.js';
 import { createBenchDatabase, insertSsoUsers } from './support/database.js';
 import { type JunkKind, junkKinds } from './support/junk.js';
@@ -68,7 +70,12 @@ export async function run(): Promise<Result> {
     const bareAgain = await measureBareValidation(sp, bareResponses, settings.measureMs);
     const bareAgainCpu = cpuBetween(beforeAgain, cpuSnapshot(database.name));
 
+    const cores = availableParallelism();
+    progress(`measuring bare node-saml validation in ${cores} processes at once for ${settings.measureMs} ms`);
+    const bareParallel = await measureBareInParallel(sp, bareResponses, settings.measureMs, cores);
+
     return acsReport({
+      bareParallel,
       idleLoad,
       bare: [bare, bareAgain],
       bareCpu: [bareCpu, bareAgainCpu],

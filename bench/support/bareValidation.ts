@@ -6,7 +6,7 @@ import { type CacheItem, type CacheProvider, SAML } from '@node-saml/node-saml';
 import type { Connection } from '../../domain/connections.js';
 import { type ServiceProviderOptions, serviceProviderFor } from '../../domain/saml/serviceProvider.js';
 
-function inMemoryRequestCache(): CacheProvider {
+export function inMemoryRequestCache(): CacheProvider {
   const entries = new Map<string, CacheItem>();
   return {
     async saveAsync(key, value) {
