@@ -1,12 +1,10 @@
-import { inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { loginThrottle } from '../db/schema.js';
 import { spEndpoints } from './connections.js';
 import { findUserByEmail } from './directory.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { createSession } from './sessions.js';
+import { recordFailure, type ThrottleKey, throttledFor } from './throttle.js';
 
-export const throttleWindowMs = 15 * 60_000;
 /** Failures allowed per window: per account (guessing one password) and per client address (spraying many). */
 export const throttleLimits = { email: 10, ip: 50 } as const;
 
@@ -19,45 +17,17 @@ export type PasswordLoginResult =
 // Verifying against a real hash when the user is unknown keeps response times alike, so timing does not tell which emails exist.
 let decoyHash: Promise<string> | undefined;
 
-const keysFor = (email: string, ip: string) => [`email:${email.toLowerCase()}`, `ip:${ip}`];
-
-async function throttled(db: Db, email: string, ip: string, now: Date): Promise<number | undefined> {
-  const [emailKey, ipKey] = keysFor(email, ip);
-  const rows = await db
-    .select()
-    .from(loginThrottle)
-    .where(inArray(loginThrottle.key, [emailKey as string, ipKey as string]));
-  for (const row of rows) {
-    const limit = row.key.startsWith('email:') ? throttleLimits.email : throttleLimits.ip;
-    const windowEnds = row.windowStart.getTime() + throttleWindowMs;
-    if (row.failures >= limit && windowEnds > now.getTime()) return Math.ceil((windowEnds - now.getTime()) / 1000);
-  }
-  return undefined;
-}
-
-async function recordFailure(db: Db, email: string, ip: string, now: Date) {
-  // postgres.js takes no Date inside raw SQL fragments; ISO strings with a cast are exact.
-  const windowFloor = sql`${new Date(now.getTime() - throttleWindowMs).toISOString()}::timestamptz`;
-  const nowSql = sql`${now.toISOString()}::timestamptz`;
-  for (const key of keysFor(email, ip)) {
-    await db
-      .insert(loginThrottle)
-      .values({ key, windowStart: now, failures: 1 })
-      .onConflictDoUpdate({
-        target: loginThrottle.key,
-        set: {
-          failures: sql`case when ${loginThrottle.windowStart} < ${windowFloor} then 1 else ${loginThrottle.failures} + 1 end`,
-          windowStart: sql`case when ${loginThrottle.windowStart} < ${windowFloor} then ${nowSql} else ${loginThrottle.windowStart} end`,
-        },
-      });
-  }
-}
+const keysFor = (email: string, ip: string): ThrottleKey[] => [
+  { key: `email:${email.toLowerCase()}`, limit: throttleLimits.email },
+  { key: `ip:${ip}`, limit: throttleLimits.ip },
+];
 
 export async function passwordLogin(
   db: Db,
   input: { email: string; password: string; ip: string; now: Date; publicBaseUrl: string },
 ): Promise<PasswordLoginResult> {
-  const retryAfterSeconds = await throttled(db, input.email, input.ip, input.now);
+  const throttleKeys = keysFor(input.email, input.ip);
+  const retryAfterSeconds = await throttledFor(db, throttleKeys, input.now);
   if (retryAfterSeconds !== undefined) return { ok: false, code: 'rate_limited', retryAfterSeconds };
 
   const user = await findUserByEmail(db, input.email);
@@ -69,7 +39,11 @@ export async function passwordLogin(
   if (user?.passwordHash) valid = await verifyPassword(input.password, user.passwordHash);
   else await verifyPassword(input.password, await decoyHash);
   if (!user || !valid) {
-    await recordFailure(db, input.email, input.ip, input.now);
+    await recordFailure(
+      db,
+      throttleKeys.map((k) => k.key),
+      input.now,
+    );
     return { ok: false, code: 'invalid_credentials', userSid: user?.sid };
   }
   const session = await createSession(db, { userSid: user.sid, authMethod: 'password', connectionId: null, now: input.now });

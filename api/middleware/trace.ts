@@ -13,8 +13,8 @@ declare global {
 
 const acceptedTraceId = /^[A-Za-z0-9-]{8,64}$/;
 
-// Trace IDs are 8 random bytes; drawing them from a pool refilled 512 at a time spares a call into
-// the system's random source per request (a measurable share of refusing junk).
+// Trace IDs are 8 random bytes; drawing them from a pool refilled 512 at a time spares a call into the
+// random generator and a buffer per request (a measurable share of refusing junk).
 const traceIdPool = Buffer.alloc(4096);
 let traceIdOffset = traceIdPool.length;
 function newTraceId(): string {

@@ -16,30 +16,36 @@ import { sendError } from '../middleware/errors.js';
 const connectionIdPattern = /^conn_[0-9a-f]{24}$/;
 
 /**
- * The ACS form's largest body: a SAMLResponse field at its limit plus 1 KiB for the field names and
- * RelayState (which SAML caps at 80 bytes). Real responses are a few KiB, far below either limit.
+ * The ACS form's largest body: 257 KiB. It holds a SAMLResponse field of 241–256 KiB (the field limit
+ * counts base64 characters, and `+`, `/` and `=` travel percent-encoded) plus RelayState, which SAML
+ * caps at 80 bytes. Over either limit the answer is `response_too_large`; real responses are a few KiB.
  */
 export const acsBodyLimit = maxSamlResponseLength + 1024;
 
+/** Form charsets whose bytes read the same for the ASCII a SAML form carries (body-parser read these too). */
+const acceptedCharsets = new Set(['utf-8', 'utf8', 'us-ascii', 'iso-8859-1', 'latin1']);
+
 /**
  * Reads the posted form (`SAMLResponse`, `RelayState`). A declared length over the limit is refused
- * before a byte is read; otherwise the body is read up to the limit and split by node:querystring into
- * an object without a prototype. Whatever is left unread is discarded so the connection stays usable.
- * A body that is not a form carries no SAMLResponse. (body-parser's urlencoded reader, built on qs,
- * cost more than everything else in refusing junk: bench/RESULTS.md.)
+ * before the ACS reads any of it (Node discards what arrives after the answer, keeping the connection
+ * usable); otherwise the body is read up to the limit and split by node:querystring into an object
+ * without a prototype (at most 10 fields; a real post has two). A body that is not a form carries no
+ * SAMLResponse. body-parser's urlencoded reader (qs) cost more than the rest of refusing junk did.
  */
 async function readAcsForm(req: Request): Promise<Record<string, unknown>> {
   if (!req.is('application/x-www-form-urlencoded')) return {};
-  // A form's charset decides how its escapes decode; SAML's are ASCII, so only UTF-8 and its subset are
-  // read. Browsers never compress a form they post, so a Content-Encoding is refused, not inflated.
+  // Browsers never compress a form they post, so a Content-Encoding is refused rather than inflated.
+  const encoding = req.headers['content-encoding']?.trim().toLowerCase();
   const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
-  const encoding = req.headers['content-encoding']?.toLowerCase();
-  if (
-    (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8' && charset !== 'us-ascii') ||
-    (encoding && encoding !== 'identity')
-  ) {
+  const unsupported =
+    encoding && encoding !== 'identity'
+      ? `Content-Encoding ${encoding}`
+      : charset !== undefined && !acceptedCharsets.has(charset)
+        ? `charset ${charset}`
+        : undefined;
+  if (unsupported) {
     req.resume();
-    throw new LoginRefused('unsupported_encoding', `${encoding ?? charset}`.slice(0, 40));
+    throw new LoginRefused('unsupported_encoding', unsupported.slice(0, 60));
   }
   // Checked here too, not only by raw-body: its refusal builds an error with a stack for every oversized post.
   if (Number(req.headers['content-length']) > acsBodyLimit) {

@@ -159,7 +159,7 @@ export function acsReport(m: AcsMeasurements): Result {
         'the start: the machine changed speed during the run (a neighbour or the host), so the ratios carry that much uncertainty.',
     );
   }
-  const phases = [...m.bareCpu, m.one.cpu, m.two.cpu, ...m.junk.map((j) => j.cpu)];
+  const phases = [...m.bareCpu, m.one.cpu, m.two.cpu, ...m.junk.map((j) => j.cpu), m.floor.cpu];
   const neighbour = Math.max(...phases.map((cpu) => cpu.others / cpu.wallSeconds));
   if (neighbour > 0.2) {
     notes.push(

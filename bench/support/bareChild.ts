@@ -1,5 +1,5 @@
 // One process of the parallel bare baseline (bareParallel.ts): builds node-saml from the options it
-// is sent, validates every response once (warm-up and check), then measures when told to.
+// is sent, validates every response once (warm-up; the parent has checked them), then measures when told to.
 import { SAML, type SamlConfig } from '@node-saml/node-saml';
 import { inMemoryRequestCache, measureBareValidation } from './bareValidation.js';
 

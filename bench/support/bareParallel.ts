@@ -1,5 +1,5 @@
-// What the machine gives node-saml on all its cores at once: the bare baseline in one process per
-// core, started together. The two-worker target is read against it: where bare validation itself
+// What the machine gives node-saml on two cores at once: the bare baseline in one process per core,
+// started together. The two-worker target is read against it: where bare validation itself
 // cannot reach 1.5× its single-core rate on both cores, no ACS built on it can.
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';

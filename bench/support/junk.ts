@@ -25,7 +25,8 @@ export function junkKinds(validResponse: string): JunkKind[] {
   return [
     { label: 'bad base64', reasonCode: 'malformed_base64', status: 400, body: formBody({ SAMLResponse: badBase64 }) },
     {
-      label: `oversized field (${Math.round(oversized.length / 1024)} KiB)`,
+      // Over the ACS's body limit, so it is refused by its declared length before it is read.
+      label: `oversized (${Math.round(oversized.length / 1024)} KiB field, refused by its declared length)`,
       reasonCode: 'response_too_large',
       status: 413,
       body: formBody({ SAMLResponse: oversized }),

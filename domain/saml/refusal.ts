@@ -53,10 +53,14 @@ export class LoginRefused extends Error {
   constructor(code: LoginRefusalCode, detail?: string) {
     // A refusal is an answer, not a fault: its stack is never logged, and capturing one for every junk
     // post cost more than the rest of refusing it (bench/RESULTS.md).
+    const [, message] = loginRefusals[code];
     const stackTraceLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
-    super(loginRefusals[code][1]);
-    Error.stackTraceLimit = stackTraceLimit;
+    try {
+      super(message);
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
+    }
     this.name = 'LoginRefused';
     this.code = code;
     this.detail = detail;

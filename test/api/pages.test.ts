@@ -1,7 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { get } from 'node:http';
+import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stylesheet } from '../../api/pages/stylesheet.js';
+import { supportSignInFailuresAllowed } from '../../api/routes/support.js';
+import { auditEvents } from '../../db/schema.js';
 import { supportToken, testDatabase } from '../support/deps.js';
 import { generateSelfSignedCertificate } from '../support/idp/self-signed.js';
 import { createTestConnection, type SamlTestApp, ssoUser, startSamlTestApp, uniqueDomain } from '../support/saml-app.js';
@@ -150,6 +153,32 @@ describe('the support dashboard sign-in', () => {
     const tampered = value.replace(/^\d+/, String(Date.now() + 10 * 365 * 86_400_000));
     const page = await fetch(`${app.baseUrl}/support`, { headers: { ...html, cookie: `sso_support=${tampered}` } });
     expect(await page.text()).toContain('Sign in to the support dashboard');
+  });
+
+  it(`turns an address away after ${supportSignInFailuresAllowed} wrong tokens, even with the right one, and audits each refusal`, async () => {
+    // The app trusts X-Forwarded-For from loopback, so each test run guesses from an address of its own.
+    const address = (a: number) => `203.0.113.${a}`;
+    const guesser = address(randomInt(1, 127));
+    const from = (ip: string) => ({ ...origin(), 'x-forwarded-for': ip });
+    for (let i = 0; i < supportSignInFailuresAllowed; i++) {
+      expect((await post('/support/session', { token: `wrong-token-${i}-0123456789` }, from(guesser))).status).toBe(401);
+    }
+    const locked = await post('/support/session', { token: supportToken }, from(guesser));
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(14 * 60);
+    expect(await locked.text()).toContain('Too many wrong tokens from this address.');
+    expect(locked.headers.get('set-cookie')).toBeNull();
+    // Another address still signs in.
+    expect((await post('/support/session', { token: supportToken }, from(address(randomInt(128, 255))))).status).toBe(303);
+    const refusals = await database.db
+      .select({ reasonCode: auditEvents.reasonCode })
+      .from(auditEvents)
+      .where(and(eq(auditEvents.type, 'support.sign_in_refused'), sql`${auditEvents.detail}->>'ip' = ${guesser}`));
+    const count = (code: string) => refusals.filter((r) => r.reasonCode === code).length;
+    expect({ wrong: count('wrong_token'), limited: count('rate_limited') }).toEqual({
+      wrong: supportSignInFailuresAllowed,
+      limited: 1,
+    });
   });
 
   it('refuses a wrong token with 401 and a sign-in form posted from elsewhere with 403', async () => {
