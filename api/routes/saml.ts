@@ -6,7 +6,7 @@ import { createRefusalAudit } from '../../domain/loginAudit.js';
 import { signalPilotLogin } from '../../domain/onboardings.js';
 import { consumeSamlResponse } from '../../domain/saml/acs.js';
 import { maxSamlResponseLength } from '../../domain/saml/document.js';
-import { LoginRefused } from '../../domain/saml/refusal.js';
+import { type LoginRefusalCode, LoginRefused } from '../../domain/saml/refusal.js';
 import { serviceProviderFor } from '../../domain/saml/serviceProvider.js';
 import { AppError } from '../../lib/errors.js';
 import type { ApiDeps } from '../deps.js';
@@ -34,6 +34,11 @@ const acceptedCharsets = new Set(['utf-8', 'utf8', 'us-ascii', 'iso-8859-1', 'la
  */
 async function readAcsForm(req: Request): Promise<Record<string, unknown>> {
   if (!req.is('application/x-www-form-urlencoded')) return {};
+  // A refused body is discarded as it arrives, so the keep-alive connection can carry the next request.
+  const refuse = (code: LoginRefusalCode, detail?: string) => {
+    req.resume();
+    return new LoginRefused(code, detail);
+  };
   // Browsers never compress a form they post, so a Content-Encoding is refused rather than inflated.
   const encoding = req.headers['content-encoding']?.trim().toLowerCase();
   const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
@@ -43,21 +48,14 @@ async function readAcsForm(req: Request): Promise<Record<string, unknown>> {
       : charset !== undefined && !acceptedCharsets.has(charset)
         ? `charset ${charset}`
         : undefined;
-  if (unsupported) {
-    req.resume();
-    throw new LoginRefused('unsupported_encoding', unsupported.slice(0, 60));
-  }
+  if (unsupported) throw refuse('unsupported_encoding', unsupported.slice(0, 60));
   // Checked here too, not only by raw-body: its refusal builds an error with a stack for every oversized post.
-  if (Number(req.headers['content-length']) > acsBodyLimit) {
-    req.resume();
-    throw new LoginRefused('response_too_large');
-  }
+  if (Number(req.headers['content-length']) > acsBodyLimit) throw refuse('response_too_large');
   let text: string;
   try {
     text = await getRawBody(req, { length: req.headers['content-length'], limit: acsBodyLimit, encoding: 'utf-8' });
   } catch (error) {
-    req.resume();
-    throw new LoginRefused((error as { type?: string }).type === 'entity.too.large' ? 'response_too_large' : 'malformed_base64');
+    throw refuse((error as { type?: string }).type === 'entity.too.large' ? 'response_too_large' : 'malformed_base64');
   }
   return parseForm(text, '&', '=', { maxKeys: 10 });
 }
