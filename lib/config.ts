@@ -51,6 +51,26 @@ const envSchema = z.object({
     .min(0, 'must not be negative')
     .max(600_000, 'must be at most 600000 (10 minutes)')
     .default(60_000),
+  // An assertion is refused once its IssueInstant is older than this (plus the clock skew), however
+  // long its own conditions would allow: a captured response cannot be saved up for later.
+  SAML_MAX_ASSERTION_AGE_MS: z.coerce
+    .number({ error: 'must be a number of milliseconds' })
+    .int('must be a whole number of milliseconds')
+    .min(1_000, 'must be at least 1000 (1 second)')
+    .max(86_400_000, 'must be at most 86400000 (1 day)')
+    .default(600_000),
+  // Which hops may set X-Forwarded-For: Express's "trust proxy" (loopback, a CIDR list, or a hop count).
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(loopback|uniquelocal|linklocal|none|\d{1,2}|[0-9a-fA-F.:/]+(\s*,\s*[0-9a-fA-F.:/]+)*)$/, {
+      error: 'must be loopback, none, a hop count, or a comma-separated list of addresses/CIDRs',
+    })
+    .default('loopback'),
+  // The DNS server asked for domain-ownership TXT records (host or host:port); the system's resolvers otherwise.
+  DNS_RESOLVER: z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:]+\]|[0-9.]+|[0-9a-fA-F:]+)(:\d{1,5})?$/, 'must be an IP address, optionally with :port')
+    .optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -80,6 +100,11 @@ export interface Config {
   approvalLinkSecret: string | undefined;
   allowPrivateIdpUrls: boolean;
   samlClockSkewMs: number;
+  samlMaxAssertionAgeMs: number;
+  /** Express's `trust proxy`: `false` for none, a hop count, or the addresses whose X-Forwarded-For is believed. */
+  trustProxy: string | number | false;
+  /** `host[:port]` of the DNS server for domain verification; undefined: the system's. */
+  dnsResolver: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -131,6 +156,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     approvalLinkSecret: e.APPROVAL_LINK_SECRET,
     allowPrivateIdpUrls: e.ALLOW_PRIVATE_IDP_URLS,
     samlClockSkewMs: e.SAML_CLOCK_SKEW_MS,
+    samlMaxAssertionAgeMs: e.SAML_MAX_ASSERTION_AGE_MS,
+    trustProxy: e.TRUST_PROXY === 'none' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
+    dnsResolver: e.DNS_RESOLVER,
   };
 }
 
