@@ -215,6 +215,9 @@ export const migrationListEntries = pgTable(
     enforcedAt: tstz('enforced_at'),
     enabledByList: boolean('enabled_by_list').notNull().default(false),
     enforcedByList: boolean('enforced_by_list').notNull().default(false),
+    /** The user's SSO state and connection before this list first changed them, which a cancel restores. */
+    previousSsoState: ssoState('previous_sso_state'),
+    previousConnectionId: text('previous_connection_id'),
   },
   (t) => [primaryKey({ columns: [t.listId, t.userSid] })],
 );
@@ -239,6 +242,47 @@ export const approvalTokens = pgTable(
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('approval_tokens_hash_uq').on(t.tokenHash), index('approval_tokens_onboarding_idx').on(t.onboardingId)],
+);
+
+/**
+ * The users an approver excluded with one decision. Written with the claim of the link, so a decision
+ * of any size reaches the workflow as the link's ID and a count, never as a list in its history.
+ */
+export const approvalExclusions = pgTable(
+  'approval_exclusions',
+  {
+    tokenId: text('token_id')
+      .notNull()
+      .references(() => approvalTokens.id, { onDelete: 'cascade' }),
+    userSid: text('user_sid').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tokenId, t.userSid] })],
+);
+
+/**
+ * Which onboarding (and its connection) serves an email domain: the primary key makes a second claim
+ * impossible, so discovery by domain has one answer. A claim is verified (DNS TXT record, or support's
+ * audited override) before its connection may go active, pilot users be enabled or a list be built.
+ */
+export const domainClaims = pgTable(
+  'domain_claims',
+  {
+    domain: text('domain').primaryKey(),
+    onboardingId: text('onboarding_id').references(() => onboardings.id),
+    connectionId: text('connection_id').references(() => ssoConnections.id),
+    claimedAt: createdAt(),
+    verifiedAt: tstz('verified_at'),
+    /** `dns` (the TXT record was found), `support` (an override with a reason) or `direct` (a connection created without an onboarding). */
+    verificationMethod: text('verification_method'),
+    verifiedBy: text('verified_by'),
+    verificationNote: text('verification_note'),
+  },
+  (t) => [
+    index('domain_claims_onboarding_idx').on(t.onboardingId),
+    index('domain_claims_connection_idx').on(t.connectionId),
+    check('domain_claims_holder', sql`${t.onboardingId} IS NOT NULL OR ${t.connectionId} IS NOT NULL`),
+    check('domain_claims_lowercase', sql`${t.domain} = lower(${t.domain})`),
+  ],
 );
 
 export const auditEvents = pgTable(
