@@ -6,7 +6,12 @@ export function readCookie(req: Request, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const index = part.indexOf('=');
-    if (index > 0 && part.slice(0, index).trim() === name) return decodeURIComponent(part.slice(index + 1).trim());
+    if (index > 0 && part.slice(0, index).trim() === name) {
+      // A malformed escape (`%E0%A4%A`) is no cookie of ours, not a 500; a later one of the name may still be.
+      try {
+        return decodeURIComponent(part.slice(index + 1).trim());
+      } catch {}
+    }
   }
   return undefined;
 }
@@ -19,22 +24,48 @@ export function clearSessionCookie(res: Response, secure: boolean) {
   res.clearCookie(sessionCookieName, { httpOnly: true, sameSite: 'lax', secure, path: '/' });
 }
 
+const localBase = 'http://local.invalid';
+
+/** A path a browser could read as another host: `//host`, a backslash (read as `/`), or a control character (stripped). */
+function leadsOffSite(path: string): boolean {
+  if (path.startsWith('//') || path.includes('\\')) return true;
+  for (const char of path) if (char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f) return true;
+  return false;
+}
+
+/** Rounds of percent-decoding checked; a path still changing after them is no path a page of ours links to. */
+const decodingRounds = 3;
+
 /**
- * RelayState only ever leads to a path on this site: anything with a scheme, a host, `//` or a
- * backslash (which browsers read as `/`) falls back to the console, so no login becomes an open redirect.
+ * RelayState only ever leads to a path on this site: anything with a scheme, a host, `//`, a backslash
+ * or a control character falls back to the console, so no login becomes an open redirect. The check is
+ * made on the normalised result, since the URL parser resolves dot segments (`/.//evil`, `/%2e%2e//evil`,
+ * `/console/..//evil` all become `//evil`), and again on the path decoded, since a proxy or a later hop
+ * that decodes `%2f%2f`, `%5c` or `%09` once would read those as the same thing.
  */
 export function localRedirectTarget(value: unknown, fallback = '/console'): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > 1024) return fallback;
-  if (!value.startsWith('/') || value.startsWith('//') || value.includes('\\')) return fallback;
-  // Control characters (tab, CR, LF) are stripped by URL parsers and can turn a path into a host.
-  for (const char of value) if (char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f) return fallback;
+  if (!value.startsWith('/') || leadsOffSite(value)) return fallback;
+  let url: URL;
   try {
-    const url = new URL(value, 'http://local.invalid');
-    if (url.origin !== 'http://local.invalid') return fallback;
-    return `${url.pathname}${url.search}${url.hash}`;
+    url = new URL(value, localBase);
   } catch {
     return fallback;
   }
+  if (url.origin !== localBase || leadsOffSite(url.pathname)) return fallback;
+  let path = url.pathname;
+  for (let round = 0; ; round++) {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(path);
+    } catch {
+      return fallback;
+    }
+    if (decoded === path) break;
+    if (round === decodingRounds || leadsOffSite(decoded) || leadsOffSite(new URL(decoded, localBase).pathname)) return fallback;
+    path = decoded;
+  }
+  return `${url.pathname}${url.search}${url.hash}`;
 }
 
 export function escapeHtml(value: string): string {

@@ -1,0 +1,109 @@
+// RelayState over HTTP: wherever it enters (the SP-initiated login, the ACS post), it leads only to a
+// path on this site. The ACS takes the RelayState the IdP echoes back; the login start hands it to the IdP.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabase } from '../support/deps.js';
+import { parseForms } from '../support/idp/browserless.js';
+import { generateSelfSignedCertificate, type SelfSignedCertificate } from '../support/idp/self-signed.js';
+import { signedResponse } from '../support/saml/craft.js';
+import { createTestConnection, plannedConnection, type SamlTestApp, ssoUser, startSamlTestApp, uniqueDomain } from '../support/saml-app.js';
+
+const database = testDatabase();
+const idpEntityId = 'https://idp.example.test/metadata';
+const alice = `alice@${uniqueDomain()}`;
+let app: SamlTestApp;
+let idp: SelfSignedCertificate;
+let byPost: ReturnType<typeof plannedConnection>;
+let byRedirect: ReturnType<typeof plannedConnection>;
+
+async function connection(ssoBinding: 'post' | 'redirect') {
+  const planned = plannedConnection(app.baseUrl);
+  await createTestConnection(database, {
+    id: planned.id,
+    idpEntityId,
+    ssoUrl: 'https://idp.example.test/sso',
+    ssoBinding,
+    emailDomains: [],
+    certificates: [idp.certificatePem],
+  });
+  return planned;
+}
+
+beforeAll(async () => {
+  app = await startSamlTestApp(database);
+  idp = await generateSelfSignedCertificate({ commonName: 'idp.example.test' });
+  byPost = await connection('post');
+  byRedirect = await connection('redirect');
+  await ssoUser(database, alice, 'enforced', byPost.id);
+});
+
+afterAll(async () => {
+  await app?.close();
+  await database.close();
+});
+
+/** A valid login at the ACS, carrying `relayState` as a browser would post it back from the IdP. */
+async function loginWithRelayState(relayState: string): Promise<Response> {
+  const samlResponse = await signedResponse({
+    destination: byPost.acsUrl,
+    audience: byPost.entityId,
+    issuer: idpEntityId,
+    keyPem: idp.privateKeyPem,
+    certPem: idp.certificatePem,
+    email: alice,
+  });
+  return await fetch(byPost.acsUrl, {
+    method: 'POST',
+    body: new URLSearchParams({ SAMLResponse: samlResponse, RelayState: relayState }),
+    redirect: 'manual',
+  });
+}
+
+const hostile = [
+  '/.//evil.example',
+  '/..//evil.example',
+  '/%2e//evil.example',
+  '/%2E%2E//evil.example',
+  '/console/..//evil.example',
+  '/\\evil.example',
+  '/%5cevil.example',
+  '/%2f%2fevil.example',
+  '/%09/evil.example',
+  '/%0a/evil.example',
+  '/\t/evil.example',
+];
+
+describe('RelayState at the ACS', () => {
+  it.each(hostile)('sends %j to /console after the login', async (relayState) => {
+    const res = await loginWithRelayState(relayState);
+    expect({ status: res.status, location: res.headers.get('location') }).toEqual({ status: 303, location: '/console' });
+    expect(res.headers.get('set-cookie')).toMatch(/^sso_session=/);
+  });
+
+  it('keeps a local path with its query and fragment', async () => {
+    const res = await loginWithRelayState('/console/reports?x=1#y');
+    expect({ status: res.status, location: res.headers.get('location') }).toEqual({ status: 303, location: '/console/reports?x=1#y' });
+  });
+});
+
+describe('RelayState at the SP-initiated login', () => {
+  const loginStart = (at: ReturnType<typeof plannedConnection>, relayState: string) =>
+    fetch(`${app.baseUrl}/saml/${at.id}/login?RelayState=${encodeURIComponent(relayState)}`, { redirect: 'manual' });
+
+  it.each(hostile)('hands the IdP /console for %j by HTTP-Redirect', async (relayState) => {
+    const res = await loginStart(byRedirect, relayState);
+    expect(res.status).toBe(302);
+    expect(new URL(res.headers.get('location') as string).searchParams.get('RelayState')).toBe('/console');
+  });
+
+  it.each(hostile)('hands the IdP /console for %j by HTTP-POST', async (relayState) => {
+    const res = await loginStart(byPost, relayState);
+    expect(res.status).toBe(200);
+    const [form] = parseForms(await res.text(), res.url);
+    expect(form?.fields.find((field) => field.name === 'RelayState')?.value).toBe('/console');
+  });
+
+  it('hands the IdP a local path unchanged', async () => {
+    const res = await loginStart(byRedirect, '/approvals/abc?x=1');
+    expect(new URL(res.headers.get('location') as string).searchParams.get('RelayState')).toBe('/approvals/abc?x=1');
+  });
+});
