@@ -1,7 +1,7 @@
 // Request schemas: the same objects validate input and generate the OpenAPI document (api/openapi.ts).
 // `.meta()` only describes a schema (an `id` names it in the document's components); it never changes what is accepted.
 import { z } from 'zod';
-import { isoDurationPattern, parseIsoDurationMs } from '../lib/duration.js';
+import { isoDurationPattern, maxDurationText, parseIsoDurationMs } from '../lib/duration.js';
 
 const email = z
   .string()
@@ -49,12 +49,16 @@ export const setUserSsoBody = z
 const isoDuration = (name: string) =>
   z
     .string()
-    .refine((value) => parseIsoDurationMs(value) !== undefined, `${name} must be an ISO 8601 duration such as PT2S or P3D`)
+    .refine((value) => isoDurationPattern.test(value), {
+      message: `${name} must be an ISO 8601 duration such as PT2S or P3D`,
+      abort: true,
+    })
+    .refine((value) => parseIsoDurationMs(value) !== undefined, `${name} must be at most ${maxDurationText}`)
     .transform((value) => parseIsoDurationMs(value) as number)
     .refine((ms) => ms >= 1000, `${name} must be at least one second`)
     .meta({
       pattern: isoDurationPattern.source,
-      description: 'ISO 8601 duration in weeks, days, hours, minutes and seconds (no years or months), at least one second',
+      description: `ISO 8601 duration in weeks, days, hours, minutes and seconds (no years or months), at least one second and at most ${maxDurationText}`,
       examples: ['PT2S', 'PT1H', 'P3D', 'P1DT12H'],
     });
 
