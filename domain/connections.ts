@@ -6,6 +6,13 @@ import { AppError, notFound } from '../lib/errors.js';
 
 export const emailAddressFormat = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
 
+/**
+ * Signing certificates one connection may hold: enough for an IdP publishing its current keys and the
+ * next during a rotation (e.g. 4 current + next). Every certificate on file may be tried against each
+ * posted signature, so without a cap a connection with hundreds made each junk post cost seconds.
+ */
+export const maxCertificatesPerConnection = 5;
+
 export interface ConnectionInput {
   /** Chosen by the caller when the SP endpoints must be known before the connection is stored. */
   id?: string;
@@ -72,7 +79,15 @@ export function parseCertificate(input: string): IdpCertificate {
 
 /** Creates the onboarding's connection, or replaces its IdP details and certificates when it exists. */
 export async function upsertConnection(db: Db, input: ConnectionInput): Promise<Connection> {
-  const certificates = input.certificates.map(parseCertificate);
+  const certificates = [...new Map(input.certificates.map(parseCertificate).map((c) => [c.fingerprintSha256, c])).values()];
+  // validateIdpConfig refuses more already; this guards every other way a connection is saved.
+  if (certificates.length > maxCertificatesPerConnection) {
+    throw new AppError(
+      'too_many_certificates',
+      422,
+      `${certificates.length} signing certificates; a connection holds at most ${maxCertificatesPerConnection}`,
+    );
+  }
   const emailDomains = [...new Set(input.emailDomains.map((d) => d.toLowerCase()))];
   const saved = await db.transaction(async (tx) => {
     const existing = input.onboardingId
@@ -93,9 +108,8 @@ export async function upsertConnection(db: Db, input: ConnectionInput): Promise<
     if (existing) await tx.update(ssoConnections).set(values).where(eq(ssoConnections.id, id));
     else await tx.insert(ssoConnections).values({ id, onboardingId: input.onboardingId ?? null, ...values });
     await tx.delete(connectionCertificates).where(eq(connectionCertificates.connectionId, id));
-    const unique = [...new Map(certificates.map((c) => [c.fingerprintSha256, c])).values()];
-    if (unique.length > 0) await tx.insert(connectionCertificates).values(unique.map((c) => ({ connectionId: id, ...c })));
-    return { id, onboardingId: input.onboardingId ?? null, ...values, certificates: unique };
+    if (certificates.length > 0) await tx.insert(connectionCertificates).values(certificates.map((c) => ({ connectionId: id, ...c })));
+    return { id, onboardingId: input.onboardingId ?? null, ...values, certificates };
   });
   // After the commit, so a lookup cannot cache the old version again from this process.
   invalidateCachedConnection(saved.id);

@@ -7,7 +7,7 @@ import { request as httpsRequest } from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { DOMParser } from '@xmldom/xmldom';
 import type { IdpConfigSubmission, Problem } from '../workflows/shared.js';
-import { type IdpCertificate, parseCertificate } from './connections.js';
+import { type IdpCertificate, maxCertificatesPerConnection, parseCertificate } from './connections.js';
 import { childElements, textOf } from './saml/document.js';
 
 // The submission and problem shapes travel through the workflow, so they are defined once in its shared module.
@@ -89,7 +89,9 @@ export async function validateIdpConfig(submission: IdpConfigSubmission, options
   const ssoUrl = candidate.ssoUrl && reportUrl(ssoUrlCheck, candidate.ssoUrl, 'ssoUrl', problem);
   const logoutRedirectUrl =
     candidate.logoutRedirectUrl && reportUrl(logoutUrlCheck, candidate.logoutRedirectUrl, 'logoutRedirectUrl', problem);
-  const certificates = candidate.certificates.map((input, index) => checkCertificate(input, index, options.now, problems, warnings));
+  const certificates = checkCertificateCount(candidate.certificates, problem)
+    ? candidate.certificates.map((input, index) => checkCertificate(input, index, options.now, problems, warnings))
+    : [];
   const emailAttribute = submission.emailAttribute;
   if (emailAttribute !== undefined && !/^[^\s\p{C}]{1,256}$/u.test(emailAttribute)) {
     problem('emailAttribute', 'email_attribute_invalid', 'emailAttribute must be 1 to 256 printable characters without spaces');
@@ -249,6 +251,25 @@ function findIdpDescriptor(root: Element): { entity: Element; idp: Element; coun
   return first ? { ...first, count: idps.length } : { missing: 'the metadata has no IDPSSODescriptor' };
 }
 
+/**
+ * At most `maxCertificatesPerConnection` distinct certificates (the same one in PEM and in base64, or
+ * wrapped differently, counts once). Over the cap only the count is reported: one problem, not one
+ * per certificate, is what a correction round needs.
+ */
+function checkCertificateCount(inputs: string[], problem: Report): boolean {
+  const distinct = new Set(inputs.map((input) => input.replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, ''))).size;
+  if (distinct <= maxCertificatesPerConnection) return true;
+  problem(
+    'certificates',
+    'too_many_certificates',
+    `the IdP configuration lists ${distinct} signing certificates; at most ${maxCertificatesPerConnection} are accepted (for example the current ones and the next)`,
+  );
+  return false;
+}
+
+/** The EC curves SAML IdPs sign with (P-256, P-384, P-521), by the OpenSSL names node:crypto reports. */
+const acceptedCurves = new Set(['prime256v1', 'secp384r1', 'secp521r1']);
+
 function checkCertificate(input: string, index: number, now: Date, problems: IdpConfigProblem[], warnings: IdpConfigWarning[]) {
   const field = `certificates[${index}]`;
   const before = problems.length;
@@ -272,9 +293,11 @@ function checkCertificate(input: string, index: number, now: Date, problems: Idp
   }
   let keyType: string | undefined;
   let modulusLength: number | undefined;
+  let namedCurve: string | undefined;
   try {
     keyType = cert.publicKey.asymmetricKeyType;
     modulusLength = cert.publicKey.asymmetricKeyDetails?.modulusLength;
+    namedCurve = cert.publicKey.asymmetricKeyDetails?.namedCurve;
   } catch {
     // Node cannot load every key algorithm a certificate may carry; those are unsupported too.
   }
@@ -283,6 +306,12 @@ function checkCertificate(input: string, index: number, now: Date, problems: Idp
       field,
       code: 'certificate_weak_key',
       message: `${name} has a ${modulusLength}-bit RSA key; at least 2048 bits are required`,
+    });
+  } else if (keyType === 'ec' && !(namedCurve && acceptedCurves.has(namedCurve))) {
+    problems.push({
+      field,
+      code: 'certificate_unsupported_key',
+      message: `${name} has an EC key on the ${namedCurve ?? 'unknown'} curve; P-256, P-384 or P-521 is required`,
     });
   } else if (keyType !== 'rsa' && keyType !== 'ec') {
     problems.push({

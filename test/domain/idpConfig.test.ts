@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { maxCertificatesPerConnection } from '../../domain/connections.js';
 import { type FetchMetadata, type IdpConfigOptions, type IdpConfigResult, validateIdpConfig } from '../../domain/idpConfig.js';
-import { type TestCertificate, testCertificate } from '../support/certs.js';
+import { type TestCertificate, type TestCurve, testCertificate } from '../support/certs.js';
 import { generateSelfSignedCertificate } from '../support/idp/self-signed.js';
 
 const day = 24 * 3600 * 1000;
@@ -374,6 +375,91 @@ describe('IdP details as fields', () => {
     const submission = { ...fieldsSubmission([valid.pem]), entityId: `https://idp.example.com/${'x'.repeat(1024)}` };
     const result = await validateIdpConfig(submission, optionsWith());
     expect(problemsOf(result)).toEqual([{ field: 'entityId', code: 'entity_id_too_long' }]);
+  });
+});
+
+describe('how many certificates a connection may hold', () => {
+  let many: TestCertificate[];
+  beforeAll(async () => {
+    many = await Promise.all(
+      Array.from({ length: maxCertificatesPerConnection + 1 }, (_, i) =>
+        testCertificate({ commonName: `Many ${i}`, key: { type: 'ec', namedCurve: 'P-256' } }),
+      ),
+    );
+  });
+
+  it('is at most five, e.g. four current and the next', () => {
+    expect(maxCertificatesPerConnection).toBe(5);
+  });
+
+  it('accepts as many as the cap in metadata', async () => {
+    const certs = many.slice(0, maxCertificatesPerConnection).map((c) => c.base64);
+    const result = await validateIdpConfig({ kind: 'metadata', xml: idpMetadata({ certs }) }, optionsWith());
+    expect(result.ok && result.config.certificates).toHaveLength(maxCertificatesPerConnection);
+  });
+
+  it('refuses one more in metadata, with the other problems at once', async () => {
+    const xml = idpMetadata({ ssoUrl: 'http://idp.example.com/sso', certs: many.map((c) => c.base64) });
+    const result = await validateIdpConfig({ kind: 'metadata', xml }, optionsWith());
+    expect(problemsOf(result)).toEqual([
+      { field: 'ssoUrl', code: 'sso_url_not_https' },
+      { field: 'certificates', code: 'too_many_certificates' },
+    ]);
+    expect(result.ok ? '' : result.problems[1]?.message).toMatch(/6 signing certificates; at most 5/);
+  });
+
+  it('refuses one more in the fields', async () => {
+    const result = await validateIdpConfig(fieldsSubmission(many.map((c) => c.pem)), optionsWith());
+    expect(problemsOf(result)).toEqual([{ field: 'certificates', code: 'too_many_certificates' }]);
+  });
+
+  it('counts a certificate listed twice (as PEM and as base64) once', async () => {
+    const [first] = many as [TestCertificate];
+    const certificates = [...many.slice(0, maxCertificatesPerConnection).map((c) => c.pem), first.base64];
+    const result = await validateIdpConfig(fieldsSubmission(certificates), optionsWith());
+    expect(result.ok && result.config.certificates).toHaveLength(maxCertificatesPerConnection);
+  });
+
+  it('refuses 300 certificates in metadata with one problem, not one per certificate', async () => {
+    const certs = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => testCertificate({ commonName: `Flood ${i}`, key: { type: 'ec', namedCurve: 'P-256' } })),
+    );
+    const xml = idpMetadata({ certs: certs.map((c) => c.base64) });
+    const result = await validateIdpConfig({ kind: 'metadata', xml }, optionsWith());
+    expect(problemsOf(result)).toEqual([{ field: 'certificates', code: 'too_many_certificates' }]);
+  });
+});
+
+describe('EC curves', () => {
+  it.each<[string, TestCurve]>([
+    ['P-256', 'P-256'],
+    ['P-384', 'P-384'],
+    ['P-521', 'P-521'],
+  ])('accepts an EC certificate on %s', async (_, namedCurve) => {
+    const cert = await testCertificate({ commonName: namedCurve, key: { type: 'ec', namedCurve } });
+    const result = await validateIdpConfig(fieldsSubmission([cert.pem]), optionsWith());
+    expect(result.ok && result.config.certificates).toEqual([cert.pem]);
+  });
+
+  it.each<[string, TestCurve]>([
+    ['secp256k1 (the Bitcoin curve)', 'secp256k1'],
+    ['brainpoolP256r1', 'brainpoolP256r1'],
+    ['brainpoolP384r1', 'brainpoolP384r1'],
+  ])('refuses an EC certificate on %s, naming the curve', async (_, namedCurve) => {
+    const cert = await testCertificate({ commonName: 'Odd curve', key: { type: 'ec', namedCurve } });
+    const result = await validateIdpConfig(fieldsSubmission([cert.pem]), optionsWith());
+    expect(result.ok ? [] : result.problems).toEqual([
+      {
+        field: 'certificates[0]',
+        code: 'certificate_unsupported_key',
+        message: `certificate 1 (CN=Odd curve) has an EC key on the ${namedCurve} curve; P-256, P-384 or P-521 is required`,
+      },
+    ]);
+  });
+
+  it('refuses an Ed25519 certificate', async () => {
+    const result = await validateIdpConfig(fieldsSubmission([ed25519.pem]), optionsWith());
+    expect(problemsOf(result)).toEqual([{ field: 'certificates[0]', code: 'certificate_unsupported_key' }]);
   });
 });
 

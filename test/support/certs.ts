@@ -6,7 +6,10 @@ import { promisify } from 'node:util';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
-export type TestKey = { type: 'rsa'; modulusLength: number } | { type: 'ec'; namedCurve: 'P-256' | 'P-384' } | { type: 'ed25519' };
+/** Curves by OpenSSL name: the NIST ones SAML IdPs use, and others an intake must refuse. */
+export type TestCurve = 'P-256' | 'P-384' | 'P-521' | 'secp256k1' | 'brainpoolP256r1' | 'brainpoolP384r1';
+
+export type TestKey = { type: 'rsa'; modulusLength: number } | { type: 'ec'; namedCurve: TestCurve } | { type: 'ed25519' };
 
 export interface TestCertificate {
   /** PEM ("BEGIN CERTIFICATE"). */
