@@ -54,7 +54,7 @@ export function createApp(deps: ApiDeps): Express {
   });
 
   const api = express.Router();
-  api.use(requireSupportToken(deps.config.supportApiToken));
+  api.use(requireSupportToken(deps));
   api.use(express.json({ limit: '1mb' }));
   api.use(directoryRouter(deps));
   api.use(onboardingsRouter(deps));

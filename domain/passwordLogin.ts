@@ -3,7 +3,7 @@ import { spEndpoints } from './connections.js';
 import { findUserByEmail } from './directory.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { createSession } from './sessions.js';
-import { recordFailure, type ThrottleKey, throttledFor } from './throttle.js';
+import { reserveAttempt, type ThrottleKey } from './throttle.js';
 
 /** Failures allowed per window: per account (guessing one password) and per client address (spraying many). */
 export const throttleLimits = { email: 10, ip: 50 } as const;
@@ -26,26 +26,24 @@ export async function passwordLogin(
   db: Db,
   input: { email: string; password: string; ip: string; now: Date; publicBaseUrl: string },
 ): Promise<PasswordLoginResult> {
-  const throttleKeys = keysFor(input.email, input.ip);
-  const retryAfterSeconds = await throttledFor(db, throttleKeys, input.now);
-  if (retryAfterSeconds !== undefined) return { ok: false, code: 'rate_limited', retryAfterSeconds };
+  // The slot is taken before the password is even looked at, so concurrent guesses cannot all slip in
+  // under the limit. Only a failure keeps it: a user who signs in, or is sent to SSO, is not guessing.
+  // A success gives back just its own slot and never clears the count, or an attacker with one account
+  // of their own could reset the address's count between guesses at others.
+  const attempt = await reserveAttempt(db, keysFor(input.email, input.ip), input.now);
+  if (!attempt.ok) return { ok: false, code: 'rate_limited', retryAfterSeconds: attempt.retryAfterSeconds };
 
   const user = await findUserByEmail(db, input.email);
   if (user?.ssoState === 'enforced' && user.connectionId) {
+    await attempt.release();
     return { ok: false, code: 'sso_required', userSid: user.sid, ssoUrl: spEndpoints(input.publicBaseUrl, user.connectionId).loginUrl };
   }
   decoyHash ??= hashPassword('decoy password that matches nothing');
   let valid = false;
   if (user?.passwordHash) valid = await verifyPassword(input.password, user.passwordHash);
   else await verifyPassword(input.password, await decoyHash);
-  if (!user || !valid) {
-    await recordFailure(
-      db,
-      throttleKeys.map((k) => k.key),
-      input.now,
-    );
-    return { ok: false, code: 'invalid_credentials', userSid: user?.sid };
-  }
+  if (!user || !valid) return { ok: false, code: 'invalid_credentials', userSid: user?.sid };
+  await attempt.release();
   const session = await createSession(db, { userSid: user.sid, authMethod: 'password', connectionId: null, now: input.now });
   return { ok: true, userSid: user.sid, sessionToken: session.token, sessionExpiresAt: session.expiresAt };
 }

@@ -3,11 +3,11 @@ import { recordAuditEvent } from '../../domain/audit.js';
 import { type MigrationListFilter as ListFilter, migrationListPage } from '../../domain/migrationListPages.js';
 import { confirmPilotFor, findOnboarding, getOnboarding } from '../../domain/onboardings.js';
 import { liveProblems, onboardingOverview } from '../../domain/supportOverview.js';
-import { recordFailure, throttledFor } from '../../domain/throttle.js';
 import { AppError } from '../../lib/errors.js';
 import { workflowIdFor } from '../../workflows/shared.js';
 import type { ApiDeps } from '../deps.js';
 import { localRedirectTarget, readCookie } from '../http.js';
+import { judgeSupportToken, supportTokenFailuresAllowed } from '../middleware/supportAuth.js';
 import {
   clearSupportCookie,
   requireSameOrigin,
@@ -26,8 +26,8 @@ const listPageSize = 50;
 const temporalUnavailable = () =>
   new AppError('temporal_unavailable', 503, 'Temporal is not answering, and this page needs the workflow’s state. Try again shortly.');
 
-/** Wrong support tokens allowed per client address in a 15-minute window (domain/throttle.ts). */
-export const supportSignInFailuresAllowed = 20;
+/** Wrong support tokens allowed per client address in a 15-minute window, shared with the API's bearer check. */
+export const supportSignInFailuresAllowed = supportTokenFailuresAllowed;
 
 /** The support dashboard (`/support`): signed in with the support token, read-mostly, every form same-origin. */
 export function supportPagesRouter(deps: ApiDeps): Router {
@@ -60,27 +60,22 @@ export function supportPagesRouter(deps: ApiDeps): Router {
     const target = next.startsWith('/support') ? next : '/support';
     if (!sessions.enabled) return sendPage(res, supportSignInPage({ next: target, disabled: true }));
     // Guessing the token is throttled per client address, like password logins, and every miss is audited.
-    const throttleKey = { key: `support-ip:${req.ip}`, limit: supportSignInFailuresAllowed };
-    const retryAfterSeconds = await throttledFor(database.db, [throttleKey], clock.now());
-    const refused = async (reason: string) =>
+    const verdict = await judgeSupportToken(database.db, { matches: sessions.tokenMatches(token), ip: req.ip, now: clock.now() });
+    if (!verdict.ok) {
       await recordAuditEvent(database.db, {
         type: 'support.sign_in_refused',
         actor: 'support',
-        reasonCode: reason,
+        reasonCode: verdict.reasonCode,
         traceId: req.traceId,
         detail: { ip: req.ip },
       });
-    if (retryAfterSeconds !== undefined) {
-      await refused('rate_limited');
-      res.setHeader('Retry-After', String(retryAfterSeconds));
-      const minutes = Math.ceil(retryAfterSeconds / 60);
-      const error = `Too many wrong tokens from this address. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
-      return sendPage(res, supportSignInPage({ next: target, status: 429, error }));
-    }
-    if (!sessions.tokenMatches(token)) {
+      if (verdict.reasonCode === 'rate_limited') {
+        res.setHeader('Retry-After', String(verdict.retryAfterSeconds));
+        const minutes = Math.ceil(verdict.retryAfterSeconds / 60);
+        const error = `Too many wrong tokens from this address. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
+        return sendPage(res, supportSignInPage({ next: target, status: 429, error }));
+      }
       req.log.warn('support dashboard sign-in with a wrong token');
-      await recordFailure(database.db, [throttleKey.key], clock.now());
-      await refused('wrong_token');
       return sendPage(res, supportSignInPage({ next: target, status: 401, error: 'That is not the support token.' }));
     }
     const session = sessions.issue(clock.now());

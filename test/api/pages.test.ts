@@ -181,6 +181,18 @@ describe('the support dashboard sign-in', () => {
     });
   });
 
+  it(`evaluates at most ${supportSignInFailuresAllowed} of 40 wrong tokens fired at once from one address; the rest are 429`, async () => {
+    const from = { ...origin(), 'x-forwarded-for': `198.18.2.${randomInt(1, 255)}` };
+    const statuses = await Promise.all(
+      Array.from({ length: 40 }, async (_, i) => (await post('/support/session', { token: `wrong-token-${i}-0123456789` }, from)).status),
+    );
+    const count = (status: number) => statuses.filter((s) => s === status).length;
+    expect({ evaluated: count(401), limited: count(429) }).toEqual({
+      evaluated: supportSignInFailuresAllowed,
+      limited: 40 - supportSignInFailuresAllowed,
+    });
+  });
+
   it('refuses a wrong token with 401 and a sign-in form posted from elsewhere with 403', async () => {
     expect((await post('/support/session', { token: 'wrong-token-0123456789' }, origin())).status).toBe(401);
     expect((await post('/support/session', { token: supportToken }, { origin: 'https://attacker.example' })).status).toBe(403);

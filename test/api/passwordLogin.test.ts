@@ -132,6 +132,35 @@ describe('password login', () => {
     expect((await login({ email: address, password }, { ip: '203.0.113.251' })).status).toBe(303);
   });
 
+  it(`evaluates at most ${throttleLimits.email} of 30 wrong passwords fired at one account at once; the rest are 429 rate_limited`, async () => {
+    const address = email('burst');
+    await ssoUser(database, address, 'none', connectionId, password);
+    // Each from its own address, so only the per-account limit can trip.
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, async (_, i) => {
+        const res = await login({ email: address, password: `guess ${i}` }, { ip: `198.18.0.${i + 1}` });
+        const body = (await res.json()) as { error: { code: string } };
+        return `${res.status} ${body.error.code}`;
+      }),
+    );
+    const count = (answer: string) => answers.filter((a) => a === answer).length;
+    expect({ evaluated: count('401 invalid_credentials'), limited: count('429 rate_limited') }).toEqual({
+      evaluated: throttleLimits.email,
+      limited: 30 - throttleLimits.email,
+    });
+  });
+
+  it('does not count a right password against the account: after 9 failures and a sign-in, one more guess is still evaluated', async () => {
+    const address = email('ok');
+    await ssoUser(database, address, 'none', connectionId, password);
+    for (let i = 0; i < throttleLimits.email - 1; i++) {
+      expect((await login({ email: address, password: 'guess' }, { ip: `198.18.1.${i + 1}` })).status).toBe(401);
+    }
+    for (let i = 0; i < 3; i++) expect((await login({ email: address, password }, { ip: '198.18.1.100' })).status).toBe(303);
+    expect((await login({ email: address, password: 'guess' }, { ip: '198.18.1.101' })).status).toBe(401);
+    expect((await login({ email: address, password }, { ip: '198.18.1.102' })).status).toBe(429);
+  });
+
   it('logs out: the session ends in PostgreSQL and the browser goes to /login', async () => {
     const address = email('out');
     const user = await ssoUser(database, address, 'none', connectionId, password);
