@@ -23,7 +23,9 @@ export function createApp(deps: ApiDeps): Express {
   app.disable('x-powered-by');
   // Pages are no-store and API answers change with every step, so hashing each body for an ETag is wasted work.
   app.set('etag', false);
-  app.set('trust proxy', 'loopback');
+  // Whose X-Forwarded-For is believed decides the client address every throttle counts by: only the
+  // proxies named by TRUST_PROXY, or a caller could pick a fresh address for each guess.
+  app.set('trust proxy', deps.config.trustProxy);
   app.use(traceRequests(deps.logger));
   app.use((req, res, next) => {
     const stop = deps.metrics.httpDuration.startTimer();

@@ -1,4 +1,6 @@
-// The support API's bearer token, attacked: guesses are throttled per client address.
+// The support API's bearer token, attacked: guesses are throttled per client address, and which proxy may
+// name that address (X-Forwarded-For) is TRUST_PROXY's to say.
+import { randomInt } from 'node:crypto';
 import { request } from 'node:http';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,12 +11,16 @@ import { type SamlTestApp, startSamlTestApp } from '../support/saml-app.js';
 
 const database = testDatabase();
 let trustingLoopback: SamlTestApp;
+let trustingNone: SamlTestApp;
 
 beforeAll(async () => {
-  trustingLoopback = await startSamlTestApp(database);
+  [trustingLoopback, trustingNone] = await Promise.all([
+    startSamlTestApp(database),
+    startSamlTestApp(database, {}, { TRUST_PROXY: 'none' }),
+  ]);
 });
 afterAll(async () => {
-  await trustingLoopback?.close();
+  await Promise.all([trustingLoopback?.close(), trustingNone?.close()]);
   await database.close();
 });
 
@@ -27,6 +33,10 @@ const freshAddress = () => {
   addresses++;
   return `198.19.${addresses >> 8}.${addresses & 255}`;
 };
+// Every test file shares one database and reaches the app from loopback, so a test that must not have its
+// address rewritten connects from a loopback address of its own (all of 127.0.0.0/8 is loopback).
+const ownLoopbackAddress = () => `127.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
+
 interface Answer {
   status: number;
   code: string | undefined;
@@ -116,5 +126,29 @@ describe('the support API bearer token', () => {
       expect(await callApi(trustingLoopback, { forwardedFor: caller })).toMatchObject({ status: 401, code: 'unauthorized' });
     }
     expect(await callApi(trustingLoopback, { token: supportToken, forwardedFor: caller })).toMatchObject({ status: 404 });
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  it('none: a forged X-Forwarded-For does not change the address guesses are counted by', async () => {
+    const localAddress = ownLoopbackAddress();
+    for (let i = 0; i < supportTokenFailuresAllowed; i++) {
+      const forged = freshAddress();
+      expect(await callApi(trustingNone, { token: wrongToken(i), forwardedFor: forged, localAddress })).toMatchObject({ status: 401 });
+    }
+    const last = await callApi(trustingNone, { token: supportToken, forwardedFor: freshAddress(), localAddress });
+    expect(last).toMatchObject({ status: 429, code: 'rate_limited' });
+    expect((await refusalsFrom(localAddress)).length).toBe(supportTokenFailuresAllowed + 1);
+  });
+
+  it('loopback: the address a loopback proxy forwards is the one counted', async () => {
+    const localAddress = ownLoopbackAddress();
+    for (let i = 0; i <= supportTokenFailuresAllowed; i++) {
+      expect(await callApi(trustingLoopback, { token: wrongToken(i), forwardedFor: freshAddress(), localAddress })).toMatchObject({
+        status: 401,
+      });
+    }
+    expect(await callApi(trustingLoopback, { token: supportToken, localAddress })).toMatchObject({ status: 404 });
+    expect(await refusalsFrom(localAddress)).toEqual([]);
   });
 });

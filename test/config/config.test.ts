@@ -57,6 +57,43 @@ describe('configuration', () => {
     ]);
   });
 
+  it('trusts X-Forwarded-For from loopback by default, and TRUST_PROXY names none, a hop count or the proxies', () => {
+    expect(loadConfig({}).trustProxy).toBe('loopback');
+    expect(loadConfig({ TRUST_PROXY: 'none' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.7' }).trustProxy).toBe('10.0.0.0/8, 192.168.1.7');
+    expect(loadConfig({ TRUST_PROXY: 'fd00::/8' }).trustProxy).toBe('fd00::/8');
+  });
+
+  it('refuses a TRUST_PROXY that is none of those', () => {
+    expect(problemsOf({ TRUST_PROXY: 'everyone' })).toEqual([
+      expect.objectContaining({ variable: 'TRUST_PROXY', message: expect.stringMatching(/loopback, none, a hop count/) }),
+    ]);
+    expect(problemsOf({ TRUST_PROXY: '10.0.0.0/8; rm' })).toEqual([expect.objectContaining({ variable: 'TRUST_PROXY' })]);
+  });
+
+  it('caps an assertion at 10 minutes old by default, and SAML_MAX_ASSERTION_AGE_MS between a second and a day', () => {
+    expect(loadConfig({}).samlMaxAssertionAgeMs).toBe(600_000);
+    expect(loadConfig({ SAML_MAX_ASSERTION_AGE_MS: '120000' }).samlMaxAssertionAgeMs).toBe(120_000);
+    for (const value of ['999', '86400001', '1.5', 'soon']) {
+      expect(problemsOf({ SAML_MAX_ASSERTION_AGE_MS: value })).toEqual([
+        expect.objectContaining({ variable: 'SAML_MAX_ASSERTION_AGE_MS' }),
+      ]);
+    }
+  });
+
+  it('uses the system resolvers unless DNS_RESOLVER names an IP address, optionally with a port', () => {
+    expect(loadConfig({}).dnsResolver).toBeUndefined();
+    for (const value of ['1.1.1.1', '127.0.0.1:5353', '2606:4700:4700::1111', '[::1]:53']) {
+      expect(loadConfig({ DNS_RESOLVER: value }).dnsResolver).toBe(value);
+    }
+    for (const value of ['dns.example.com', '1.1.1.1:port', 'http://1.1.1.1']) {
+      expect(problemsOf({ DNS_RESOLVER: value })).toEqual([
+        expect.objectContaining({ variable: 'DNS_RESOLVER', message: 'must be an IP address, optionally with :port' }),
+      ]);
+    }
+  });
+
   it('fails a process that needs a missing setting, naming it', () => {
     expect(() => requireSetting(loadConfig({}).databaseUrl, 'DATABASE_URL', 'for the API')).toThrow(/DATABASE_URL is required for the API/);
   });
