@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, gt, isNull } from 'drizzle-orm';
+import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { sessions, users } from '../db/schema.js';
+import { sessions, ssoConnections, users } from '../db/schema.js';
 
 export const sessionCookieName = 'sso_session';
 /** Upper bound of any session; an SSO session also ends at the assertion's SessionNotOnOrAfter. */
@@ -43,8 +43,20 @@ export async function createSession(db: Pick<Db, 'insert'>, input: NewSession): 
   return { token, expiresAt };
 }
 
+/**
+ * A session is good only while what granted it still holds, checked here where every request reads it,
+ * so each path that changes a user or a connection (support's manual change, a rollout batch, a revert on
+ * cancel, disabling a connection) ends the sessions it undermines without having to remember to:
+ * - an SSO session: the user is still on SSO, through the same connection, and that connection is not disabled;
+ * - a password session: the user is not enforced onto SSO (an enforced user signing in by password is refused).
+ */
+const stillGranted = sql<boolean>`coalesce(case ${sessions.authMethod}
+  when 'sso' then ${users.ssoState} <> 'none' and ${users.connectionId} = ${sessions.connectionId} and ${ssoConnections.status} <> 'disabled'
+  else ${users.ssoState} <> 'enforced' end, false)`;
+
 export async function findSession(db: Db, token: string | undefined, now: Date) {
   if (!token || token.length > 100) return undefined;
+  const tokenHash = hashToken(token);
   const [row] = await db
     .select({
       sid: users.sid,
@@ -52,11 +64,21 @@ export async function findSession(db: Db, token: string | undefined, now: Date) 
       authMethod: sessions.authMethod,
       connectionId: sessions.connectionId,
       expiresAt: sessions.expiresAt,
+      granted: stillGranted,
     })
     .from(sessions)
     .innerJoin(users, eq(users.sid, sessions.userSid))
-    .where(and(eq(sessions.tokenHash, hashToken(token)), isNull(sessions.endedAt), gt(sessions.expiresAt, now)));
-  return row;
+    .leftJoin(ssoConnections, eq(ssoConnections.id, sessions.connectionId))
+    .where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.endedAt), gt(sessions.expiresAt, now)));
+  if (!row) return undefined;
+  const { granted, ...session } = row;
+  if (granted) return session;
+  // Recorded as ended, so the row says what the service now does with it.
+  await db
+    .update(sessions)
+    .set({ endedAt: now })
+    .where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.endedAt)));
+  return undefined;
 }
 
 export async function endSession(db: Db, token: string | undefined, now: Date) {
