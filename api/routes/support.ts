@@ -10,9 +10,11 @@ import { localRedirectTarget, readCookie } from '../http.js';
 import { judgeSupportToken, supportTokenFailuresAllowed } from '../middleware/supportAuth.js';
 import {
   clearSupportCookie,
+  endSupportSession,
   requireSameOrigin,
   setSupportCookie,
   supportCookieName,
+  supportSessionEnded,
   supportSessions,
 } from '../middleware/supportSession.js';
 import { sendPage } from '../pages/layout.js';
@@ -47,8 +49,9 @@ export function supportPagesRouter(deps: ApiDeps): Router {
   router.use('/support', requireSameOrigin(config.publicBaseUrl));
 
   /** Pages answer an unsigned browser with the sign-in form, which returns it here afterwards. */
-  const signedIn = (req: Request, res: Response, next: NextFunction) => {
-    if (sessions.verify(readCookie(req, supportCookieName), clock.now())) return next();
+  const signedIn = async (req: Request, res: Response, next: NextFunction) => {
+    const session = sessions.verify(readCookie(req, supportCookieName), clock.now());
+    if (session && !(await supportSessionEnded(database.db, session))) return next();
     const status = req.method === 'GET' ? 200 : 401;
     sendPage(res, supportSignInPage({ next: req.method === 'GET' ? req.originalUrl : '/support', status, disabled: !sessions.enabled }));
   };
@@ -84,7 +87,10 @@ export function supportPagesRouter(deps: ApiDeps): Router {
     res.redirect(303, target);
   });
 
-  router.post('/support/sign-out', (_req, res) => {
+  // Clearing the cookie is not enough: a copy of it would still be good for hours, so the session is ended on the server.
+  router.post('/support/sign-out', async (req, res) => {
+    const session = sessions.verify(readCookie(req, supportCookieName), clock.now());
+    if (session) await endSupportSession(database.db, session, { traceId: req.traceId, ip: req.ip, now: clock.now() });
     clearSupportCookie(res, secure);
     res.redirect(303, '/support');
   });

@@ -193,6 +193,18 @@ describe('the support dashboard sign-in', () => {
     });
   });
 
+  it('ends the session on the server at sign-out: the old cookie replayed is refused, another session is not', async () => {
+    const signIn = async () =>
+      ((await post('/support/session', { token: supportToken }, origin())).headers.get('set-cookie') as string).split(';')[0] as string;
+    const [cookie, other] = [await signIn(), await signIn()];
+    const dashboard = async (c: string) => await (await fetch(`${app.baseUrl}/support`, { headers: { ...html, cookie: c } })).text();
+    expect(await dashboard(cookie)).toContain('<h1>Onboardings</h1>');
+    const out = await post('/support/sign-out', {}, { ...origin(), cookie });
+    expect(out.status).toBe(303);
+    expect(await dashboard(cookie)).toContain('Sign in to the support dashboard');
+    expect(await dashboard(other)).toContain('<h1>Onboardings</h1>');
+  });
+
   it('refuses a wrong token with 401 and a sign-in form posted from elsewhere with 403', async () => {
     expect((await post('/support/session', { token: 'wrong-token-0123456789' }, origin())).status).toBe(401);
     expect((await post('/support/session', { token: supportToken }, { origin: 'https://attacker.example' })).status).toBe(403);
