@@ -14,6 +14,10 @@ import { openapiRouter } from './routes/openapi.js';
 import { samlRouter } from './routes/saml.js';
 import { supportPagesRouter } from './routes/support.js';
 
+/** Request bodies of the support API, in bytes: 1 MB, and 8 MB for a migration list by SIDs. */
+export const apiBodyLimit = 1024 * 1024;
+export const migrationListBodyLimit = 8 * 1024 * 1024;
+
 export function createApp(deps: ApiDeps): Express {
   // A refusal audit buffer per app (kept in its deps), not per module, so apps in one process do not share one.
   deps.refusalAudit ??= createRefusalAudit(deps.database.db, deps.metrics, {
@@ -57,7 +61,10 @@ export function createApp(deps: ApiDeps): Express {
 
   const api = express.Router();
   api.use(requireSupportToken(deps));
-  api.use(express.json({ limit: '1mb' }));
+  // A migration list by SIDs may name up to 200,000 users (~7.4 MB of JSON, api/schemas.ts); only that
+  // route reads more than 1 MB. A body parsed here is not parsed again by the general parser below.
+  api.post('/onboardings/:id/migration-list', express.json({ limit: migrationListBodyLimit }));
+  api.use(express.json({ limit: apiBodyLimit }));
   api.use(directoryRouter(deps));
   api.use(onboardingsRouter(deps));
   app.use('/api', api);

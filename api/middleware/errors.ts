@@ -6,6 +6,9 @@ import { prefersJson } from '../http.js';
 import { errorPage } from '../pages/errorPage.js';
 import { sendPage } from '../pages/layout.js';
 
+const formatBytes = (bytes: number) =>
+  bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MB` : bytes % 1024 === 0 ? `${bytes / 1024} kB` : `${bytes} bytes`;
+
 /** Turns whatever a route threw into the contract's error shape, or an HTML page for browsers. */
 function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
@@ -20,6 +23,13 @@ function toAppError(error: unknown): AppError {
   const type = (error as { type?: unknown })?.type;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     // body-parser's errors: too large, malformed JSON, unsupported charset.
+    const limit = (error as { limit?: unknown }).limit;
+    if (type === 'entity.too.large' && typeof limit === 'number') {
+      // Named, so a caller knows how far to split the request rather than guessing.
+      return new AppError('payload_too_large', 413, `The request body is larger than the ${formatBytes(limit)} this endpoint accepts.`, {
+        limitBytes: limit,
+      });
+    }
     const code = type === 'entity.too.large' ? 'payload_too_large' : type === 'entity.parse.failed' ? 'malformed_body' : 'bad_request';
     return new AppError(code, status, (error as Error).message);
   }
