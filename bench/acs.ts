@@ -1,19 +1,31 @@
 // Throughput of the Assertion Consumer Service, against node-saml's bare validation measured in the
 // same run: logins/s through the real ACS over HTTP with one and two API workers, and how much
 // cheaper the ACS refuses junk than it accepts a login. Every valid request carries a different
-// signed response (replays are refused), signed before the clock starts.
+// signed response (replays are refused), signed before the clock starts. Forged responses are also
+// refused at a connection with one certificate and at one holding the most a connection may, so a
+// junk post's cost can be read against the number of certificates on file.
 
 import { availableParallelism } from 'node:os';
 import { loadConfig } from '../lib/config.js';
-import { measureJunk, measureValidLogins, poolSize, progress, settings, setUpConnection, withApi } from './acs/phases.js';
+import { generateSelfSignedCertificate } from '../test/support/idp/self-signed.js';
+import {
+  measureJunk,
+  measureValidLogins,
+  poolSize,
+  progress,
+  settings,
+  setUpCappedConnection,
+  setUpConnection,
+  withApi,
+} from './acs/phases.js';
 import { acsReport } from './acs/report.js';
 import { measureBareInParallel } from './support/bareParallel.js';
 import { bareServiceProvider, checkAccepted, measureBareValidation } from './support/bareValidation.js';
 import { createBenchDatabase, insertSsoUsers } from './support/database.js';
-import { junkKinds } from './support/junk.js';
+import { junkKinds, signatureJunkKinds } from './support/junk.js';
 import { backgroundLoad, cpuBetween, cpuSnapshot } from './support/procStat.js';
 import type { Result } from './support/result.js';
-import { signedLoginResponses } from './support/signing.js';
+import { signedLoginResponse, signedLoginResponses } from './support/signing.js';
 
 export const name = 'acs';
 
@@ -26,6 +38,24 @@ export async function run(): Promise<Result> {
     const emails = await insertSsoUsers(database.database, bench.connection.id, 'bench.test', settings.users);
     progress(`connection ${bench.connection.id} with ${settings.users} SSO-enabled users`);
     const sign = (count: number, label: string) => signedLoginResponses(bench.idp, bench.to, emails, count, label);
+    const capped = await setUpCappedConnection(bench);
+    const unknownKey = { entityId: bench.idp.entityId, key: await generateSelfSignedCertificate({ commonName: 'bench-attacker' }) };
+    progress(`connection ${capped.connection.id} with ${capped.connection.certificates.length} certificates, the IdP's last`);
+    const [someone = 'nobody@bench.test'] = emails;
+    const signatureJunk = {
+      single: signatureJunkKinds(
+        signedLoginResponse(bench.idp, bench.to, someone),
+        signedLoginResponse(unknownKey, bench.to, someone),
+        bench.to.acsUrl,
+        '1 certificate on file',
+      ),
+      capped: signatureJunkKinds(
+        signedLoginResponse(bench.idp, capped.to, someone),
+        signedLoginResponse(unknownKey, capped.to, someone),
+        capped.to.acsUrl,
+        `${capped.connection.certificates.length} certificates on file`,
+      ),
+    };
 
     const sp = bareServiceProvider(bench.connection, {
       db: database.database.db,
@@ -57,7 +87,11 @@ export async function run(): Promise<Result> {
         body: Buffer.alloc(0),
         url: `${bench.baseUrl}/saml/not-a-connection/acs`,
       });
-      return { valid, junk, floor };
+      const single = [];
+      for (const kind of signatureJunk.single) single.push(await measureJunk(bench, api, kind));
+      const atCap = [];
+      for (const kind of signatureJunk.capped) atCap.push(await measureJunk(bench, api, kind));
+      return { valid, junk, floor, signatureJunk: { single, capped: atCap } };
     });
 
     // Two workers can at best double one worker's rate; the bare rate is the floor in case one worker did poorly.
@@ -83,6 +117,8 @@ export async function run(): Promise<Result> {
       one: one.valid,
       junk: one.junk,
       floor: one.floor,
+      signatureJunk: one.signatureJunk,
+      certificatesAtCap: capped.connection.certificates.length,
       two,
     });
   } finally {

@@ -12,6 +12,8 @@ import { AppError } from '../../lib/errors.js';
 import type { ApiDeps } from '../deps.js';
 import { localRedirectTarget, setSessionCookie } from '../http.js';
 import { sendError } from '../middleware/errors.js';
+import { sendPage } from '../pages/layout.js';
+import { samlPostPage } from '../pages/samlPost.js';
 
 const connectionIdPattern = /^conn_[0-9a-f]{24}$/;
 
@@ -73,6 +75,7 @@ export function samlRouter(deps: ApiDeps): Router {
     db: database.db,
     publicBaseUrl: config.publicBaseUrl,
     clockSkewMs: config.samlClockSkewMs,
+    maxAssertionAgeMs: config.samlMaxAssertionAgeMs,
     now: () => deps.clock.now(),
   });
 
@@ -95,7 +98,8 @@ export function samlRouter(deps: ApiDeps): Router {
     const sp = serviceProviderFor(connection, spOptions());
     const relay = localRedirectTarget(relayState);
     if (connection.ssoBinding === 'post') {
-      res.type('html').send(await sp.getAuthorizeFormAsync(relay, undefined, {}));
+      // node-saml's own form page would go out without the headers every page carries.
+      sendPage(res, samlPostPage(connection.ssoUrl, await sp.getAuthorizeMessageAsync(relay, undefined, {})));
     } else {
       res.redirect(302, await sp.getAuthorizeUrlAsync(relay, undefined, {}));
     }

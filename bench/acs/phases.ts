@@ -1,7 +1,7 @@
 // The measured phases of the ACS benchmark. Each checks first that it measures what it claims (a
 // login is accepted, junk is refused with its reason code), then warms up, then measures, recording
 // the CPU each process used so a figure can be explained, not just read.
-import { type Connection, newConnectionId, spEndpoints, upsertConnection } from '../../domain/connections.js';
+import { type Connection, maxCertificatesPerConnection, newConnectionId, spEndpoints, upsertConnection } from '../../domain/connections.js';
 import { generateSelfSignedCertificate } from '../../test/support/idp/self-signed.js';
 import { type ApiProcess, reserveApiPort, startApi } from '../support/apiProcess.js';
 import type { BenchDatabase } from '../support/database.js';
@@ -70,6 +70,31 @@ export async function setUpConnection(database: BenchDatabase): Promise<AcsBench
     status: 'active',
   });
   return { idp, to: { acsUrl, entityId }, connection, baseUrl, port, database };
+}
+
+/**
+ * A second connection for the same IdP holding as many certificates as a connection may: the IdP's
+ * last, after others', so a verifier that tries them in order reaches it only after all the rest.
+ */
+export async function setUpCappedConnection(bench: AcsBench): Promise<{ connection: Connection; to: Addressee }> {
+  const others = await Promise.all(
+    Array.from({ length: maxCertificatesPerConnection - 1 }, (_, i) =>
+      generateSelfSignedCertificate({ commonName: `bench-idp-other-${i}` }),
+    ),
+  );
+  const id = newConnectionId();
+  const { acsUrl, entityId } = spEndpoints(bench.baseUrl, id);
+  const connection = await upsertConnection(bench.database.database.db, {
+    id,
+    customerName: 'Bench capped',
+    idpEntityId: bench.idp.entityId,
+    ssoUrl: 'https://idp.bench.test/sso',
+    ssoBinding: 'redirect',
+    emailDomains: [],
+    certificates: [...others.map((c) => c.certificatePem), bench.idp.key.certificatePem],
+    status: 'active',
+  });
+  return { connection, to: { acsUrl, entityId } };
 }
 
 export async function withApi<T>(bench: AcsBench, workers: number, use: (api: ApiProcess) => Promise<T>): Promise<T> {

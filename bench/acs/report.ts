@@ -19,6 +19,9 @@ export interface AcsMeasurements {
   junk: JunkPhase[];
   /** The cheapest refusal, for reading the junk targets; not a target itself. */
   floor: JunkPhase;
+  /** Forged responses refused at the signature, pairwise: with one certificate on file and at the cap. */
+  signatureJunk: { single: JunkPhase[]; capped: JunkPhase[] };
+  certificatesAtCap: number;
   two: ValidPhase;
 }
 
@@ -76,6 +79,20 @@ export function acsReport(m: AcsMeasurements): Result {
       unit: 'requests/s',
       detail: `${m.floor.kind.status} ${m.floor.kind.reasonCode}; ${(m.floor.load.perSecond / m.one.loginsPerSecond).toFixed(1)}× a login; ${loadDetail(m.floor.load)}`,
     },
+    ...[...m.signatureJunk.single, ...m.signatureJunk.capped].map((j) => ({
+      label: `ACS forged response refused, API_WORKERS=1: ${j.kind.label}`,
+      value: j.load.perSecond,
+      unit: 'requests/s',
+      detail: `${j.kind.status} ${j.kind.reasonCode}; ${(m.one.loginsPerSecond / j.load.perSecond).toFixed(2)}× the time of a login; ${loadDetail(j.load)}`,
+    })),
+    ...capPairs(m).map(({ single, capped }) => ({
+      label: `cost of a forged response at ${m.certificatesAtCap} certificates ÷ at 1: ${single.kind.label.replace(/, 1 certificate on file$/, '')}`,
+      value: single.load.perSecond / capped.load.perSecond,
+      unit: '×',
+      detail:
+        `${capped.load.perSecond.toFixed(0)} vs ${single.load.perSecond.toFixed(0)} refusals/s; API CPU per refusal ` +
+        `${cpuMs(capped.cpu, capped.load.completed).api.toFixed(2)} vs ${cpuMs(single.cpu, single.load.completed).api.toFixed(2)} ms; must be at most ~2×`,
+    })),
     { label: 'non-303 answers during valid runs (must be 0)', value: notAccepted(m.one) + notAccepted(m.two), unit: 'answers' },
     {
       label: 'API CPU per valid login, API_WORKERS=1',
@@ -129,6 +146,16 @@ export function acsReport(m: AcsMeasurements): Result {
         cpuBasis: (login.api + login.postgres) / (refusal.api + refusal.postgres),
       };
     }),
+    ...capPairs(m).map(({ single, capped }) => ({
+      label: `forged response at the certificate cap vs one certificate: ${single.kind.label.replace(/, 1 certificate on file$/, '')}`,
+      ratio: capped.load.perSecond / single.load.perSecond,
+      // At most twice the cost of the same refusal with one certificate on file.
+      atLeast: 0.5,
+      formula: `refusals/s with ${m.certificatesAtCap} certificates ÷ with 1`,
+      cpuBasis:
+        (cpuMs(single.cpu, single.load.completed).api + cpuMs(single.cpu, single.load.completed).postgres) /
+        (cpuMs(capped.cpu, capped.load.completed).api + cpuMs(capped.cpu, capped.load.completed).postgres),
+    })),
   ];
 
   const notes = [
@@ -140,7 +167,9 @@ export function acsReport(m: AcsMeasurements): Result {
     `answers during valid runs: 1 worker {${describeStatuses(m.one.load.statuses)}}, 2 workers {${describeStatuses(m.two.load.statuses)}}, ` +
       `transport errors ${m.one.load.transportErrors + m.two.load.transportErrors}`,
   ];
-  for (const j of [...m.junk, m.floor].filter((j) => j.unexpected > 0 || j.load.transportErrors > 0)) {
+  for (const j of [...m.junk, m.floor, ...m.signatureJunk.single, ...m.signatureJunk.capped].filter(
+    (j) => j.unexpected > 0 || j.load.transportErrors > 0,
+  )) {
     notes.push(`WARNING ${j.kind.label}: ${j.unexpected} answers other than ${j.kind.status}, ${j.load.transportErrors} transport errors`);
   }
   if (notAccepted(m.one) + notAccepted(m.two) > 0) {
@@ -159,7 +188,13 @@ export function acsReport(m: AcsMeasurements): Result {
         'the start: the machine changed speed during the run (a neighbour or the host), so the ratios carry that much uncertainty.',
     );
   }
-  const phases = [...m.bareCpu, m.one.cpu, m.two.cpu, ...m.junk.map((j) => j.cpu), m.floor.cpu];
+  const phases = [
+    ...m.bareCpu,
+    m.one.cpu,
+    m.two.cpu,
+    ...[...m.junk, ...m.signatureJunk.single, ...m.signatureJunk.capped].map((j) => j.cpu),
+    m.floor.cpu,
+  ];
   const neighbour = Math.max(...phases.map((cpu) => cpu.others / cpu.wallSeconds));
   if (neighbour > 0.2) {
     notes.push(
@@ -171,4 +206,12 @@ export function acsReport(m: AcsMeasurements): Result {
     notes.push(`WARNING: ${m.idleLoad.toFixed(2)} cores were busy with other processes before the run; figures are skewed by a neighbour.`);
   }
   return { name: 'ACS throughput (POST /saml/:connectionId/acs)', figures, targets, notes };
+}
+
+/** The same forgery refused with one certificate on file and at the cap, side by side. */
+function capPairs(m: AcsMeasurements): { single: JunkPhase; capped: JunkPhase }[] {
+  return m.signatureJunk.single.flatMap((single, i) => {
+    const capped = m.signatureJunk.capped[i];
+    return capped ? [{ single, capped }] : [];
+  });
 }

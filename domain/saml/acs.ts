@@ -1,18 +1,21 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { consumedAssertions } from '../../db/schema.js';
-import { type Connection, currentCertificates, spEndpoints } from '../connections.js';
+import { type Connection, spEndpoints, validCertificates } from '../connections.js';
 import { asciiLower } from '../directory.js';
 import { newSessionToken } from '../sessions.js';
-import { checkXmlShape, decodeSamlResponse, parseStrict, preflightResponse } from './document.js';
+import { checkXmlShape, decodeSamlResponse, ns, parseStrict, preflightResponse } from './document.js';
 import { LoginRefused } from './refusal.js';
 import { serviceProviderFor } from './serviceProvider.js';
 import { readSignedLogin } from './signedAssertion.js';
+import { findSigningCertificate } from './signingCertificate.js';
 
 export interface AcsDeps {
   db: Db;
   publicBaseUrl: string;
   clockSkewMs: number;
+  /** SAML_MAX_ASSERTION_AGE_MS: how long after its IssueInstant an assertion is accepted. */
+  maxAssertionAgeMs: number;
   now: () => Date;
 }
 
@@ -29,9 +32,20 @@ export interface SsoLogin {
   sessionExpiresAt: Date;
 }
 
-/** Maps node-saml's error messages (its only signal) to our reason codes. */
-function refusalFromNodeSaml(error: unknown): LoginRefused {
+/**
+ * Maps node-saml's error messages (its only signal) to our reason codes. When a response answers a
+ * request, node-saml reports a subject confirmation outside its time window as "no valid subject
+ * confirmation"; which side of the window it missed is read from the response itself.
+ */
+function refusalFromNodeSaml(error: unknown, root: Element, now: Date): LoginRefused {
   const message = error instanceof Error ? error.message : String(error);
+  if (/No valid subject confirmation/i.test(message)) {
+    const notBefore = Array.from(root.getElementsByTagNameNS(ns.assertion, 'SubjectConfirmationData'))
+      .map((data) => Date.parse(data.getAttribute('NotBefore') ?? ''))
+      .filter((at) => Number.isFinite(at));
+    const early = notBefore.length > 0 && notBefore.every((at) => at > now.getTime());
+    return new LoginRefused(early ? 'assertion_not_yet_valid' : 'assertion_expired', message.slice(0, 200));
+  }
   const rules: [RegExp, ConstructorParameters<typeof LoginRefused>[0]][] = [
     [/InResponseTo/i, 'unknown_in_response_to'],
     [/audience/i, 'audience_mismatch'],
@@ -60,15 +74,20 @@ export async function consumeSamlResponse(
   if (connection.status === 'disabled') throw new LoginRefused('connection_disabled');
   const xml = decodeSamlResponse(body.SAMLResponse);
   checkXmlShape(xml);
-  const root = preflightResponse(parseStrict(xml));
+  const doc = parseStrict(xml);
+  const root = preflightResponse(doc);
   const now = deps.now();
-  if (currentCertificates(connection, now).length === 0) throw new LoginRefused('no_valid_certificate');
+  const certificates = validCertificates(connection, now);
+  if (certificates.length === 0) throw new LoginRefused('no_valid_certificate');
+  // node-saml would verify the whole document once per certificate; it gets the one that signed, if any.
+  const signer = findSigningCertificate(doc, root, certificates);
+  if (!signer) throw new LoginRefused('invalid_signature', 'no certificate on file made this signature');
 
-  const sp = serviceProviderFor(connection, deps);
+  const sp = serviceProviderFor(connection, deps, [signer.pem]);
   try {
     await sp.validatePostResponseAsync({ SAMLResponse: body.SAMLResponse as string });
   } catch (error) {
-    throw refusalFromNodeSaml(error);
+    throw refusalFromNodeSaml(error, root, now);
   }
 
   const { acsUrl } = spEndpoints(deps.publicBaseUrl, connection.id);
@@ -78,6 +97,7 @@ export async function consumeSamlResponse(
     emailAttribute: connection.emailAttribute,
     now,
     clockSkewMs: deps.clockSkewMs,
+    maxAssertionAgeMs: deps.maxAssertionAgeMs,
   });
 
   // The replay record must outlive every moment the assertion could still be accepted.
@@ -87,8 +107,10 @@ export async function consumeSamlResponse(
   // One statement, so one round trip and one commit, and atomic like a transaction:
   // - the user is found as findUserByEmail finds one (the lower(email) index narrows, an ASCII-only
   //   case fold decides, so a Kelvin sign never matches a k);
-  // - the consumed assertion is inserted only for a user whose SSO runs through this connection, and
-  //   its primary key decides concurrent posts of one response: exactly one inserts it;
+  // - the SP-initiated request it answers (node-saml found it pending) is deleted only for a user whose
+  //   SSO runs through this connection, and its row lock decides concurrent answers: one deletes it;
+  // - the consumed assertion is inserted only for such a user, only if it answers no request or the one
+  //   this statement deleted, and its primary key decides concurrent posts of one response;
   // - the session, the login.succeeded audit event (the fields recordLoginAttempt writes) and a pilot
   //   user's first login are written only from that row, so a replay or a refusal writes nothing.
   // postgres.js prepares it once per connection. drizzle's driver bypasses postgres.js serializers:
@@ -98,10 +120,16 @@ export async function consumeSamlResponse(
       select sid, email, sso_state::text as sso_state, connection_id from users
       where lower(email) = lower(${login.email})
         and translate(email, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') = ${asciiLower(login.email)}
+    ), request as (
+      delete from saml_requests
+      where id = ${login.inResponseTo}::text and connection_id = ${connection.id}
+        and exists (select from u where u.sso_state <> 'none' and u.connection_id = ${connection.id})
+      returning id
     ), consumed as (
       insert into consumed_assertions (connection_id, assertion_id, created_at, expires_at)
       select ${connection.id}, ${login.assertionId}, ${nowText}::timestamptz, ${keepUntil.toISOString()}::timestamptz
       from u where u.sso_state <> 'none' and u.connection_id = ${connection.id}
+        and (${login.inResponseTo}::text is null or exists (select from request))
       on conflict do nothing
       returning assertion_id
     ), session as (
@@ -120,15 +148,20 @@ export async function consumeSamlResponse(
     ), pilot as (
       update pilot_users set first_login_at = ${nowText}::timestamptz
       where user_sid = (select user_sid from session) and first_login_at is null
+        -- Only the onboarding whose connection this login came through: a pilot elsewhere is not proven by it.
+        and onboarding_id = ${connection.onboardingId ?? ''}
       returning onboarding_id
     )
     select u.sid, u.email, u.sso_state, u.connection_id,
+      (select count(*) from request)::int as request_answered,
       (select count(*) from consumed)::int as consumed,
       array(select onboarding_id from pilot) as pilot_onboarding_ids
     from (select) as one left join u on true`;
   if (!row?.sid) throw new LoginRefused('user_not_found', login.email);
   if (row.sso_state === 'none') throw new LoginRefused('sso_not_enabled', row.sid);
   if (row.connection_id !== connection.id) throw new LoginRefused('wrong_connection', row.sid);
+  // Answered meanwhile by another response (node-saml saw the request pending moments ago).
+  if (login.inResponseTo !== null && row.request_answered === 0) throw new LoginRefused('unknown_in_response_to', login.inResponseTo);
   if (row.consumed === 0) throw new LoginRefused('assertion_replayed', login.assertionId);
   return {
     userSid: row.sid,
@@ -146,6 +179,7 @@ interface LoginRow {
   email: string;
   sso_state: string;
   connection_id: string | null;
+  request_answered: number;
   consumed: number;
   pilot_onboarding_ids: string[];
 }

@@ -111,15 +111,31 @@ export function onlyChild(parent: Element, namespace: string, localName: string)
   return found.length === 1 ? found[0] : undefined;
 }
 
-/** Text of an element without comments: `a@x.com<!---->.evil` reads as the whole string, never a prefix. */
+/**
+ * Text of an element without comments: `a@x.com<!---->.evil` reads as the whole string, never a prefix.
+ * Only XML's own whitespace (space, tab, CR, LF) is trimmed: String.trim would also remove Unicode
+ * spaces such as U+00A0 or U+3000, letting `\u00A0alice@x.com` stand for alice@x.com.
+ */
 export function textOf(el: Element | undefined): string | undefined {
+  const text = rawTextOf(el);
+  if (text === undefined) return undefined;
+  // By hand: /[ \t\r\n]+$/ takes quadratic time on a long run of spaces followed by anything else.
+  const xmlSpace = (i: number) => text[i] === ' ' || text[i] === '\t' || text[i] === '\r' || text[i] === '\n';
+  let start = 0;
+  let end = text.length;
+  while (start < end && xmlSpace(start)) start++;
+  while (end > start && xmlSpace(end - 1)) end--;
+  return text.slice(start, end);
+}
+
+function rawTextOf(el: Element | undefined): string | undefined {
   if (!el) return undefined;
   let text = '';
   for (let node = el.firstChild; node; node = node.nextSibling) {
     if (node.nodeType === 3 || node.nodeType === 4) text += node.nodeValue ?? '';
-    else if (node.nodeType === 1) text += textOf(node as Element) ?? '';
+    else if (node.nodeType === 1) text += rawTextOf(node as Element) ?? '';
   }
-  return text.trim();
+  return text;
 }
 
 /**

@@ -33,6 +33,7 @@ export const loginRefusals = {
   not_bearer: [403, 'The SAML assertion does not use bearer subject confirmation.'],
   assertion_expired: [403, 'The SAML assertion has expired. Please sign in again.'],
   assertion_not_yet_valid: [403, 'The SAML assertion is not valid yet. A clock may be wrong.'],
+  assertion_too_old: [403, 'The SAML assertion was issued too long ago to be accepted. Please sign in again.'],
   assertion_replayed: [403, 'This SAML response has already been used. Please sign in again.'],
   nameid_format_unsupported: [403, 'The SAML response does not carry the email in the NameID format this connection expects.'],
   email_missing: [403, 'The SAML response does not carry an email address.'],

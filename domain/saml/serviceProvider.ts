@@ -28,13 +28,11 @@ export function postgresRequestStore(db: Db, connectionId: string, now: () => Da
         .where(and(eq(samlRequests.id, key), eq(samlRequests.connectionId, connectionId), gt(samlRequests.expiresAt, now())));
       return row ? row.createdAt.toISOString() : null;
     },
-    async removeAsync(key) {
-      if (key === null) return null;
-      const removed = await db
-        .delete(samlRequests)
-        .where(and(eq(samlRequests.id, key), eq(samlRequests.connectionId, connectionId)))
-        .returning({ id: samlRequests.id });
-      return removed[0]?.id ?? null;
+    // node-saml removes the request ID while it validates, on failure too, so a forged or broken response
+    // posted first would burn the user's real login. The ACS deletes it in the login's own statement instead,
+    // only when that login succeeds (and only once, whatever is posted at the same time).
+    async removeAsync() {
+      return null;
     },
   };
 }
@@ -50,10 +48,16 @@ export interface ServiceProviderOptions {
   now: () => Date;
 }
 
-/** node-saml configured strictly for one connection (see shared/notes/node-saml.md for each choice). */
-export function serviceProviderFor(connection: Connection, options: ServiceProviderOptions): SAML {
+/**
+ * node-saml configured strictly for one connection (see shared/notes/node-saml.md for each choice).
+ * `certificates` (PEM) narrows the connection's current ones to those the ACS found signed the response.
+ */
+export function serviceProviderFor(
+  connection: Connection,
+  options: ServiceProviderOptions,
+  certificates = currentCertificates(connection, options.now()),
+): SAML {
   const { entityId, acsUrl } = spEndpoints(options.publicBaseUrl, connection.id);
-  const certificates = currentCertificates(connection, options.now());
   return new SAML({
     issuer: entityId,
     callbackUrl: acsUrl,

@@ -9,6 +9,8 @@ const emailShape =
 
 export interface VerifiedLogin {
   assertionId: string;
+  /** The SP-initiated request this answers (node-saml has checked it is pending); null when IdP-initiated. */
+  inResponseTo: string | null;
   email: string;
   /** When the assertion stops being usable: the replay record must outlive it. */
   notOnOrAfter: Date | undefined;
@@ -21,6 +23,8 @@ export interface Expectations {
   emailAttribute: string | null;
   now: Date;
   clockSkewMs: number;
+  /** How long after its IssueInstant an assertion is still accepted (SAML_MAX_ASSERTION_AGE_MS), plus the skew. */
+  maxAssertionAgeMs: number;
 }
 
 function date(value: string | null | undefined): Date | undefined {
@@ -89,6 +93,15 @@ export function readSignedLogin(root: Element, expect: Expectations): VerifiedLo
   if (assertionIssuer !== expect.idpEntityId) throw new LoginRefused('issuer_mismatch', `Assertion Issuer ${assertionIssuer ?? '(none)'}`);
   const assertionId = assertion.getAttribute('ID');
   if (!assertionId) throw new LoginRefused('invalid_response', 'assertion has no ID');
+  // However long its conditions allow, an assertion is usable only shortly after it was issued, so a
+  // captured response cannot be kept for later. node-saml's own check (maxAssertionAgeMs) would report
+  // it as merely expired.
+  const issuedAt = date(assertion.getAttribute('IssueInstant'));
+  if (!issuedAt) throw new LoginRefused('invalid_response', 'assertion has no valid IssueInstant');
+  const age = expect.now.getTime() - issuedAt.getTime();
+  if (age > expect.maxAssertionAgeMs + expect.clockSkewMs) {
+    throw new LoginRefused('assertion_too_old', `issued ${Math.round(age / 1000)} s ago at ${issuedAt.toISOString()}`);
+  }
 
   const subject = onlyChild(assertion, ns.assertion, 'Subject');
   if (!subject) throw new LoginRefused('email_missing', 'no Subject');
@@ -113,6 +126,7 @@ export function readSignedLogin(root: Element, expect: Expectations): VerifiedLo
 
   return {
     assertionId,
+    inResponseTo: root.getAttribute('InResponseTo') || null,
     email: readEmail(assertion, subject, expect.emailAttribute),
     notOnOrAfter: earliest(confirmationExpiry, date(conditions?.getAttribute('NotOnOrAfter'))),
     sessionNotOnOrAfter,

@@ -6,8 +6,10 @@ import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { desc, eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { SignedXml } from 'xml-crypto';
 import { auditEvents, sessions, users } from '../../db/schema.js';
+import { maxCertificatesPerConnection } from '../../domain/connections.js';
 import type { LoginRefusalCode } from '../../domain/saml/refusal.js';
 import { testDatabase } from '../support/deps.js';
 import { parseForms } from '../support/idp/browserless.js';
@@ -371,6 +373,29 @@ describe('what the signature library leaves to us', () => {
     await expectRefusal(await postAcs(await respond({ notBefore: minutesFromNow(5) })), 403, 'assertion_not_yet_valid');
   });
 
+  it('refuses an assertion issued longer ago than the maximum age, whatever its NotOnOrAfter allows', async () => {
+    const res = await postAcs(await respond({ now: minutesFromNow(-12), notOnOrAfter: minutesFromNow(30) }));
+    await expectRefusal(res, 403, 'assertion_too_old');
+  });
+
+  it('accepts an assertion issued within the maximum age', async () => {
+    await expectLogin(await postAcs(await respond({ now: minutesFromNow(-9), notOnOrAfter: minutesFromNow(5) })), alice);
+  });
+
+  it('reads the age from the signed assertion, not from an IssueInstant changed after signing', async () => {
+    const xml = await signedResponseXml({
+      ...baseOptions(main),
+      ...keyOf(idp),
+      email: alice,
+      now: minutesFromNow(-12),
+      notOnOrAfter: minutesFromNow(30),
+    });
+    const fresh = new Date().toISOString();
+    const rejuvenated = xml.replace(/(<saml:Assertion [^>]*IssueInstant=")[^"]+"/, `$1${fresh}"`);
+    expect(rejuvenated).not.toBe(xml);
+    await expectRefusal(await postAcs(encodeBase64(rejuvenated)), 403, 'invalid_signature');
+  });
+
   it('refuses a response to an AuthnRequest it never issued', async () => {
     await expectRefusal(await postAcs(await respond({ inResponseTo: newSamlId() })), 403, 'unknown_in_response_to');
   });
@@ -384,6 +409,40 @@ describe('what the signature library leaves to us', () => {
     const requestId = await issueAuthnRequest(main);
     await expectLogin(await postAcs(await respond({ inResponseTo: requestId })), alice);
     await expectRefusal(await postAcs(await respond({ inResponseTo: requestId })), 403, 'unknown_in_response_to');
+  });
+});
+
+describe('the AuthnRequest a response answers', () => {
+  type Overrides = Partial<Parameters<typeof signedResponse>[0]>;
+  const refused: [string, () => Overrides, LoginRefusalCode][] = [
+    ['signed by another key', () => ({ ...keyOf(attacker), embedCertificate: false }), 'invalid_signature'],
+    ['meant for another audience', () => ({ audience: 'https://elsewhere.test/sp' }), 'audience_mismatch'],
+    ['addressed to another Destination', () => ({ destination: 'https://elsewhere.test/acs' }), 'destination_mismatch'],
+    ['that had expired', () => ({ notOnOrAfter: minutesFromNow(-5) }), 'assertion_expired'],
+    ['naming a user not on file', () => ({ email: email(`nobody-${randomBytes(4).toString('hex')}`) }), 'user_not_found'],
+  ];
+
+  it.each(refused)('stays answerable after a response %s was refused', async (_, overrides, code) => {
+    const requestId = await issueAuthnRequest(main);
+    await expectRefusal(await postAcs(await respond({ ...overrides(), inResponseTo: requestId })), 403, code);
+    await expectLogin(await postAcs(await respond({ inResponseTo: requestId })), alice);
+  });
+
+  it('refuses the same response posted again after it logged in', async () => {
+    const requestId = await issueAuthnRequest(main);
+    const samlResponse = await respond({ inResponseTo: requestId });
+    await expectLogin(await postAcs(samlResponse), alice);
+    await expectRefusal(await postAcs(samlResponse), 403, ['unknown_in_response_to', 'assertion_replayed']);
+  });
+
+  it('logs in exactly one of several different responses to one AuthnRequest posted at once', async () => {
+    const requestId = await issueAuthnRequest(main);
+    const responses = await Promise.all(Array.from({ length: 5 }, () => respond({ inResponseTo: requestId })));
+    const results = await Promise.all(responses.map((samlResponse) => postAcs(samlResponse)));
+    const accepted = results.filter((r) => r.status === 303);
+    expect(accepted).toHaveLength(1);
+    await expectLogin(accepted[0] as Response, alice);
+    for (const refusal of results.filter((r) => r.status !== 303)) await expectRefusal(refusal, 403, 'unknown_in_response_to');
   });
 });
 
@@ -463,6 +522,16 @@ describe('the email the assertion names', () => {
 
   it('logs in the same user when the NameID is surrounded by whitespace', async () => {
     await expectLogin(await postAcs(await respond({ email: `\n  ${alice}\t\n` })), alice);
+  });
+
+  it.each([
+    ['a leading no-break space (U+00A0)', `\u00A0${alice}`],
+    ['a trailing no-break space (U+00A0)', `${alice}\u00A0`],
+    ['a leading em space (U+2003)', `\u2003${alice}`],
+    ['a trailing ideographic space (U+3000)', `${alice}\u3000`],
+    ['a leading zero-width no-break space (U+FEFF)', `\uFEFF${alice}`],
+  ])('does not trim %s off the NameID: only ASCII whitespace is trimmed', async (_, nameId) => {
+    await expectRefusal(await postAcs(await respond({ email: nameId })), 403, 'email_invalid');
   });
 
   it('matches the address case-insensitively', async () => {
@@ -784,6 +853,83 @@ describe('certificates', () => {
     const expired = await generateSelfSignedCertificate({ commonName: 'idp-old.example.test', validDays: -0.5 });
     const mixed = await connection({ certificates: [expired.certificatePem, idp.certificatePem] });
     await expectRefusal(await postAcs(await respond(keyOf(expired), mixed), mixed), 403, 'invalid_signature');
+  });
+});
+
+describe('a connection holding as many certificates as it may, the IdP one last', () => {
+  let capped: Planned;
+  const heidi = email('heidi');
+
+  beforeAll(async () => {
+    const others = await Promise.all(
+      Array.from({ length: maxCertificatesPerConnection - 1 }, (_, i) =>
+        generateSelfSignedCertificate({ commonName: `other-${i}.example.test` }),
+      ),
+    );
+    capped = await connection({ certificates: [...others.map((c) => c.certificatePem), idp.certificatePem] });
+    await user(heidi, capped);
+  });
+
+  /** How many full signature verifications (document parse, canonicalisation, digest) a post cost. */
+  async function countingFullChecks(post: () => Promise<Response>): Promise<{ res: Response; fullChecks: number }> {
+    const spy = vi.spyOn(SignedXml.prototype, 'checkSignature');
+    try {
+      const res = await post();
+      return { res, fullChecks: spy.mock.calls.length };
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  const withKeyInfoCertificate = (xml: string, base64: string) =>
+    xml.replace(/<ds:X509Certificate>[^<]*<\/ds:X509Certificate>/, `<ds:X509Certificate>${base64}</ds:X509Certificate>`);
+
+  it('logs in, verifying the signature in full only with the certificate KeyInfo names', async () => {
+    const { res, fullChecks } = await countingFullChecks(async () => postAcs(await respond({ email: heidi }, capped), capped));
+    await expectLogin(res, heidi);
+    expect(fullChecks).toBe(1);
+  });
+
+  it('logs in without KeyInfo, verifying the signature in full once', async () => {
+    const samlResponse = await respond({ email: heidi, embedCertificate: false }, capped);
+    const { res, fullChecks } = await countingFullChecks(() => postAcs(samlResponse, capped));
+    await expectLogin(res, heidi);
+    expect(fullChecks).toBe(1);
+  });
+
+  it('logs in when KeyInfo names a certificate not on file: KeyInfo only suggests which to try first', async () => {
+    const xml = await signedResponseXml({ ...baseOptions(capped), ...keyOf(idp), email: heidi });
+    await expectLogin(await postAcs(encodeBase64(withKeyInfoCertificate(xml, attacker.certificateBase64)), capped), heidi);
+  });
+
+  it.each([
+    ['with its certificate in KeyInfo', true],
+    ['without KeyInfo', false],
+  ])('refuses a response signed by an unknown key %s, at no more than one full verification', async (_, embedCertificate) => {
+    const samlResponse = await respond({ email: heidi, ...keyOf(attacker), embedCertificate }, capped);
+    const { res, fullChecks } = await countingFullChecks(() => postAcs(samlResponse, capped));
+    await expectRefusal(res, 403, 'invalid_signature');
+    expect(fullChecks).toBeLessThanOrEqual(1);
+  });
+
+  it('refuses a response whose signature value was altered, at no more than one full verification', async () => {
+    const xml = await signedResponseXml({ ...baseOptions(capped), ...keyOf(idp), email: heidi });
+    const altered = xml.replace(/(<ds:SignatureValue>\s*[^<]{20})(.)/, (_, head: string, c: string) => `${head}${c === 'A' ? 'B' : 'A'}`);
+    expect(altered).not.toBe(xml);
+    const { res, fullChecks } = await countingFullChecks(() => postAcs(encodeBase64(altered), capped));
+    await expectRefusal(res, 403, 'invalid_signature');
+    expect(fullChecks).toBeLessThanOrEqual(1);
+  });
+
+  it('refuses a response signed by an unknown key whose KeyInfo names the configured certificate', async () => {
+    const xml = await signedResponseXml({ ...baseOptions(capped), ...keyOf(attacker), email: heidi });
+    await expectRefusal(await postAcs(encodeBase64(withKeyInfoCertificate(xml, idp.certificateBase64)), capped), 403, 'invalid_signature');
+  });
+
+  it('refuses a response whose content changed after signing, though its SignedInfo verifies', async () => {
+    const xml = await signedResponseXml({ ...baseOptions(capped), ...keyOf(idp), email: email('mallory') });
+    const tampered = editXml(xml, (doc) => setNameId(assertionOf(doc), heidi));
+    await expectRefusal(await postAcs(encodeBase64(tampered), capped), 403, 'invalid_signature');
   });
 });
 
