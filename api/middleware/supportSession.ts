@@ -1,10 +1,9 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { and, eq, gte, sql } from 'drizzle-orm';
-import type { NextFunction, Request, Response } from 'express';
+import type { Response } from 'express';
 import type { Db } from '../../db/client.js';
 import { auditEvents } from '../../db/schema.js';
 import { recordAuditEvent } from '../../domain/audit.js';
-import { AppError } from '../../lib/errors.js';
 
 export const supportCookieName = 'sso_support';
 const sessionMs = 8 * 60 * 60_000;
@@ -87,28 +86,4 @@ export function setSupportCookie(res: Response, value: string, expiresAt: Date, 
 
 export function clearSupportCookie(res: Response, secure: boolean) {
   res.clearCookie(supportCookieName, { httpOnly: true, sameSite: 'strict', secure, path: '/support' });
-}
-
-const originOf = (url: string | undefined) => {
-  try {
-    return url ? new URL(url).origin : undefined;
-  } catch {
-    return undefined;
-  }
-};
-
-/**
- * CSRF defence for the dashboard's forms, on top of the SameSite=Strict cookie: a POST must come from a
- * page of this service (Origin, or Referer where a browser omits Origin); one that names no origin is refused.
- */
-export function requireSameOrigin(publicBaseUrl: string) {
-  const published = new URL(publicBaseUrl).origin;
-  return (req: Request, _res: Response, next: NextFunction) => {
-    if (req.method !== 'POST') return next();
-    const origin = req.get('origin') ?? originOf(req.get('referer'));
-    if (origin && origin !== 'null' && (origin === published || origin === `${req.protocol}://${req.get('host')}`)) return next();
-    next(
-      new AppError('cross_site_request', 403, 'This form must be sent from the support dashboard itself. Reload the page and try again.'),
-    );
-  };
 }

@@ -8,6 +8,7 @@ import { signInRouteFor } from '../../domain/signInRoute.js';
 import { AppError } from '../../lib/errors.js';
 import type { ApiDeps } from '../deps.js';
 import { clearSessionCookie, prefersJson, readCookie, setSessionCookie } from '../http.js';
+import { requireSameOrigin } from '../middleware/sameOrigin.js';
 import { consolePage, signedOutPage } from '../pages/console.js';
 import { sendPage } from '../pages/layout.js';
 import { emailStepPage, passwordStepPage, ssoRequiredPage } from '../pages/login.js';
@@ -51,7 +52,10 @@ export function loginRouter(deps: ApiDeps): Router {
     sendPage(res, passwordStepPage({ email }));
   });
 
-  router.post('/login', ...formBody, async (req, res) => {
+  // Login CSRF (signing a victim in as the attacker) and forced sign-out: only this site's pages post these.
+  const sameSite = requireSameOrigin(config.publicBaseUrl, { where: 'this site’s sign-in page', originlessClients: true });
+
+  router.post('/login', sameSite, ...formBody, async (req, res) => {
     const browser = !prefersJson(req);
     const parsed = loginBody.safeParse(req.body ?? {});
     if (!parsed.success) {
@@ -105,7 +109,7 @@ export function loginRouter(deps: ApiDeps): Router {
     sendPage(res, consolePage({ ...session, connection: connection ?? null }));
   });
 
-  router.post('/logout', async (req, res: Response) => {
+  router.post('/logout', sameSite, async (req, res: Response) => {
     const ended = await endSession(database.db, readCookie(req, sessionCookieName), clock.now());
     clearSessionCookie(res, secure);
     const connection =
