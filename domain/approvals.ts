@@ -1,7 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { approvalTokens } from '../db/schema.js';
+import { approvalExclusions, approvalTokens } from '../db/schema.js';
 
 export type ApprovalStep = 'pilot' | 'migration_list' | 'go_ahead';
 
@@ -114,19 +114,34 @@ export async function findApproval(db: Db, secret: string, token: string, now: D
   };
 }
 
-/** Claims a link for one decision; of two concurrent posts exactly one wins. */
-export async function claimApproval(db: Db, tokenId: string, decision: string, now: Date): Promise<boolean> {
-  const claimed = await db
-    .update(approvalTokens)
-    .set({ usedAt: now, decision })
-    .where(and(eq(approvalTokens.id, tokenId), isNull(approvalTokens.usedAt), isNull(approvalTokens.supersededAt)))
-    .returning({ id: approvalTokens.id });
-  return claimed.length === 1;
+/**
+ * Claims a link for one decision; of two concurrent posts exactly one wins. The approver's exclusions
+ * are stored against the link in the same transaction, so the workflow is sent the link's ID and a
+ * count (never the users themselves, which would grow its history with the decision's size), and a
+ * claim is never seen without them.
+ */
+export async function claimApproval(db: Db, tokenId: string, decision: string, now: Date, excludes: string[] = []): Promise<boolean> {
+  return await db.transaction(async (tx) => {
+    const claimed = await tx
+      .update(approvalTokens)
+      .set({ usedAt: now, decision })
+      .where(and(eq(approvalTokens.id, tokenId), isNull(approvalTokens.usedAt), isNull(approvalTokens.supersededAt)))
+      .returning({ id: approvalTokens.id });
+    if (claimed.length !== 1) return false;
+    // One text parameter split in SQL: a bound array of 20,000 SIDs would be 20,000 parameters in drizzle.
+    if (excludes.length > 0)
+      await tx.execute(sql`insert into approval_exclusions (token_id, user_sid)
+        select ${tokenId}, sid from unnest(string_to_array(${excludes.join(' ')}, ' ')) as s(sid) on conflict do nothing`);
+    return true;
+  });
 }
 
 /** Gives a claimed link back when the step could not be recorded (Temporal unreachable), so it can be used again. */
 export async function releaseApproval(db: Db, tokenId: string): Promise<void> {
-  await db.update(approvalTokens).set({ usedAt: null, decision: null }).where(eq(approvalTokens.id, tokenId));
+  await db.transaction(async (tx) => {
+    await tx.delete(approvalExclusions).where(eq(approvalExclusions.tokenId, tokenId));
+    await tx.update(approvalTokens).set({ usedAt: null, decision: null }).where(eq(approvalTokens.id, tokenId));
+  });
 }
 
 export async function supersedeApprovals(db: Db, onboardingId: string, now: Date): Promise<void> {

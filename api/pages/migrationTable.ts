@@ -24,7 +24,11 @@ export function listStats(list: Pick<MigrationListHeader, 'total' | 'flagged' | 
 <p class="hint">Flagged users have an address outside your email domains, or look like an alias or shared mailbox (such as sales@ or name+tag@). They are listed so you can check them; they stay on the list unless excluded.</p>`;
 }
 
-/** The approver's table: a checkbox per user to exclude, and users ticked on other pages kept as hidden fields. */
+/**
+ * The approver's table: a checkbox per user of this page to exclude, and the users ticked on other
+ * pages in ONE hidden field, so a page posts at most its own rows as fields however many are ticked
+ * (the route refuses forms of more fields, which once cost seconds of event loop to parse).
+ */
 export function reviewTable(page: ListPage, ticked: Set<string>): SafeHtml {
   const onPage = new Set(page.items.map((e) => e.userSid));
   const rows = page.items.map(
@@ -35,11 +39,11 @@ export function reviewTable(page: ListPage, ticked: Set<string>): SafeHtml {
           : html`<input type="checkbox" name="exclude" value="${e.userSid}" id="x-${e.userSid}"${ticked.has(e.userSid) ? html` checked` : ''}>`
       }</td><td>${e.excluded ? e.email : html`<label for="x-${e.userSid}"><span class="vh">Exclude </span>${e.email}</label>`}</td><td>${flagList(e.flags)}</td><td><code>${e.userSid}</code></td></tr>`,
   );
-  const carried = [...ticked].filter((sid) => !onPage.has(sid)).map((sid) => html`<input type="hidden" name="exclude" value="${sid}">`);
+  const carried = [...ticked].filter((sid) => !onPage.has(sid));
   return html`${filterButtons(page.filter)}
 <div class="table-wrap"><table><caption>${caption(page)}</caption>
 <thead><tr><th scope="col">Exclude</th><th scope="col">Email</th><th scope="col">Flags</th><th scope="col">User ID</th></tr></thead>
-<tbody>${rows}</tbody></table></div>${carried}
+<tbody>${rows}</tbody></table></div>${carried.length > 0 && html`<input type="hidden" name="excluded" value="${carried.join(' ')}">`}
 ${pagerButtons(page)}
 ${carried.length > 0 && html`<p>${plural(carried.length, 'user')} ticked on other pages will be excluded too.</p>`}`;
 }
@@ -63,16 +67,17 @@ export function statusTable(page: ListPage, href: (page: number, filter: ListPag
 const caption = (page: ListPage) =>
   `${page.filter === 'flagged' ? 'Flagged users' : 'Users'}: ${plural(page.matching, 'user')}, page ${page.page} of ${page.pageCount}`;
 
-// Paging and filtering submit the same form by GET, so ticks on this page travel to the next without script.
+// Paging and filtering post the same form (`action`), so ticks travel to the next page without script,
+// and without putting thousands of SIDs in a URL as paging by GET did. They never decide anything.
 function pagerButtons(page: ListPage): SafeHtml {
   return html`<div class="pager" role="group" aria-label="Migration list pages"><input type="hidden" name="show" value="${page.filter}">
-${page.page > 1 && html`<button type="submit" class="secondary" formmethod="get" formnovalidate name="page" value="${page.page - 1}">Previous page</button>`}
+${page.page > 1 && html`<button type="submit" class="secondary" formnovalidate name="action" value="page:${page.page - 1}">Previous page</button>`}
 <span>Page ${page.page} of ${page.pageCount}</span>
-${page.page < page.pageCount && html`<button type="submit" class="secondary" formmethod="get" formnovalidate name="page" value="${page.page + 1}">Next page</button>`}</div>`;
+${page.page < page.pageCount && html`<button type="submit" class="secondary" formnovalidate name="action" value="page:${page.page + 1}">Next page</button>`}</div>`;
 }
 
 function filterButtons(filter: ListPage['filter']): SafeHtml {
   return filter === 'all'
-    ? html`<p><button type="submit" class="link" formmethod="get" formnovalidate name="view" value="flagged">Show only flagged users</button></p>`
-    : html`<p><button type="submit" class="link" formmethod="get" formnovalidate name="view" value="all">Show all users</button></p>`;
+    ? html`<p><button type="submit" class="link" formnovalidate name="action" value="view:flagged">Show only flagged users</button></p>`
+    : html`<p><button type="submit" class="link" formnovalidate name="action" value="view:all">Show all users</button></p>`;
 }

@@ -1,6 +1,8 @@
-import express, { type Request, type Response, Router } from 'express';
+import { parse as parseForm } from 'node:querystring';
+import { type Request, type Response, Router } from 'express';
+import getRawBody from 'raw-body';
 import { type ApprovalLink, claimApproval, findApproval, releaseApproval } from '../../domain/approvals.js';
-import { latestMigrationList, migrationListPage, migrationListVersion } from '../../domain/migrationListPages.js';
+import { latestMigrationList, type MigrationListHeader, migrationListPage, migrationListVersion } from '../../domain/migrationListPages.js';
 import { rolloutProgress } from '../../domain/migrationLists.js';
 import { findOnboarding, updateRefusal } from '../../domain/onboardings.js';
 import { pilotUsersOf } from '../../domain/pilotReport.js';
@@ -13,6 +15,77 @@ import { sendPage } from '../pages/layout.js';
 import { approvalForm, userSidSchema } from '../schemas.js';
 
 const reviewPageSize = 100;
+
+/**
+ * The most fields an approval form may have. A review page posts at most ~105 (its 100 checkboxes,
+ * decision, reason, the filter, the page button, and one `excluded` field carrying the other pages'
+ * ticks); the headroom lets a script repeat `exclude` as the contract allows. Counted before parsing:
+ * 40,000 repeated fields once cost body-parser's qs 8–12 s of event loop, with every request waiting.
+ */
+export const maxApprovalFormFields = 1000;
+
+/**
+ * The largest body a link's page can post: its comment (2,000 characters, at most 9 bytes each once
+ * UTF-8 is percent-encoded), the page's checkboxes (`exclude=US…&`, 43 bytes each), the other fields,
+ * and for a migration list every one of its users in `excluded` (34 characters and a separator, up
+ * to 37 bytes when the separator is an encoded comma). A pilot or go-ahead link gets about 23 KiB,
+ * a list of 25,000 about 940 KiB; the 8 MB body-parser allowed let a post keep the API busy for minutes.
+ */
+export function approvalBodyLimit(listTotal: number): number {
+  return 2000 * 9 + reviewPageSize * 43 + 1024 + listTotal * 37;
+}
+
+/** Form charsets whose bytes read the same for the ASCII a percent-encoded form is (body-parser read these too). */
+const acceptedCharsets = new Set(['utf-8', 'utf8', 'us-ascii', 'iso-8859-1', 'latin1']);
+
+/** Discards a refused body as it arrives, so the keep-alive connection can carry the next request. */
+function refuseBody(req: Request, error: AppError): AppError {
+  req.resume();
+  return error;
+}
+
+/**
+ * Reads the approval form as the ACS reads its own (api/routes/saml.ts): a declared length over the
+ * link's limit is refused before any of it is read, compressed bodies and foreign charsets are refused
+ * rather than decoded, and the body is split by node:querystring into an object without a prototype,
+ * once its fields have been counted.
+ */
+async function readApprovalForm(req: Request, limit: number): Promise<Record<string, unknown>> {
+  if (req.headers['content-length'] === '0' || (req.headers['content-length'] === undefined && !req.headers['transfer-encoding']))
+    return {};
+  if (!req.is('application/x-www-form-urlencoded'))
+    throw refuseBody(req, new AppError('unsupported_media_type', 415, 'The approval form is posted as application/x-www-form-urlencoded.'));
+  // Browsers never compress a form they post, so a Content-Encoding is refused rather than inflated.
+  const encoding = req.headers['content-encoding']?.trim().toLowerCase();
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+  const unsupported =
+    encoding && encoding !== 'identity'
+      ? `Content-Encoding ${encoding}`
+      : charset !== undefined && !acceptedCharsets.has(charset)
+        ? `charset ${charset}`
+        : undefined;
+  if (unsupported)
+    throw refuseBody(req, new AppError('unsupported_encoding', 415, `The approval form cannot be read in ${unsupported.slice(0, 60)}.`));
+  const tooLarge = () =>
+    new AppError('payload_too_large', 413, `The form is larger than the ${limit} bytes this link's page can post.`, { limitBytes: limit });
+  if (Number(req.headers['content-length']) > limit) throw refuseBody(req, tooLarge());
+  let text: string;
+  try {
+    text = await getRawBody(req, { length: req.headers['content-length'], limit, encoding: 'utf-8' });
+  } catch (error) {
+    if ((error as { type?: string }).type === 'entity.too.large') throw refuseBody(req, tooLarge());
+    throw new AppError('malformed_body', 400, 'The form could not be read.');
+  }
+  let fields = 1;
+  for (let at = text.indexOf('&'); at !== -1 && fields <= maxApprovalFormFields; at = text.indexOf('&', at + 1)) fields++;
+  if (fields > maxApprovalFormFields)
+    throw new AppError(
+      'too_many_fields',
+      413,
+      `The form has more than ${maxApprovalFormFields} fields; send the users to exclude in one "excluded" field, separated by spaces.`,
+    );
+  return parseForm(text, '&', '=', { maxKeys: maxApprovalFormFields });
+}
 
 /** Why a link cannot be used, in words the approver understands. */
 function unusable(link: ApprovalLink | undefined): AppError | undefined {
@@ -37,7 +110,7 @@ const lastString = (value: unknown) =>
     .filter((v): v is string => typeof v === 'string')
     .at(-1);
 
-/** What the review form carries between its pages (by GET) or back after a refused POST. */
+/** What the review form carries between its pages, or back after a refused decision. */
 interface ReviewState {
   ticked: string[];
   page: number;
@@ -45,14 +118,22 @@ interface ReviewState {
   reason?: string;
 }
 
+/**
+ * The ticks are the page's checkboxes (`exclude`) and the other pages' (`excluded`, one field); a page
+ * button posts `action=page:N`, a filter button `action=view:all|flagged`. A GET link may name a page.
+ */
 function reviewState(source: Record<string, unknown>): ReviewState {
-  const ticked = asList(source.exclude).filter((sid): sid is string => userSidSchema.safeParse(sid).success);
-  const page = Number.parseInt(lastString(source.page) ?? '1', 10);
-  const filter = (lastString(source.view) ?? lastString(source.show)) === 'flagged' ? 'flagged' : 'all';
+  const carried = asList(source.excluded).flatMap((value) => (typeof value === 'string' ? value.split(/[\s,]+/) : []));
+  const ticked = [...asList(source.exclude), ...carried].filter((sid): sid is string => userSidSchema.safeParse(sid).success);
+  const action = lastString(source.action) ?? '';
+  const viewAction = /^view:(all|flagged)$/.exec(action)?.[1];
+  const pageAction = /^page:(\d{1,7})$/.exec(action)?.[1];
+  // A filter button starts again at the first page of what it shows.
+  const page = viewAction ? 1 : Number.parseInt(pageAction ?? lastString(source.page) ?? '1', 10);
   return {
-    ticked: [...new Set(ticked)].slice(0, 10_000),
+    ticked: [...new Set(ticked)],
     page: Number.isFinite(page) ? page : 1,
-    filter,
+    filter: (viewAction ?? lastString(source.view) ?? lastString(source.show)) === 'flagged' ? 'flagged' : 'all',
     reason: lastString(source.reason),
   };
 }
@@ -95,35 +176,52 @@ export function approvalsRouter(deps: ApiDeps): Router {
     return link;
   }
 
+  /** Every excluded user must be on the list under review, each once; nothing is decided otherwise. */
+  async function checkExclusions(link: ApprovalLink, list: MigrationListHeader | undefined, excludes: string[]) {
+    if (excludes.length === 0) return;
+    if (link.step !== 'migration_list' || !list) throw new AppError('invalid_request', 400, 'exclusions only apply to the migration list');
+    if (excludes.length > list.total)
+      throw new AppError('too_many_exclusions', 422, `${excludes.length} users were excluded, but the list has ${list.total}.`, {
+        excluded: excludes.length,
+        total: list.total,
+      });
+    const onList = await database.sql<{ user_sid: string }[]>`
+      select user_sid from migration_list_entries where list_id = ${list.id} and user_sid = any(${excludes}::text[])`;
+    const known = new Set(onList.map((r) => r.user_sid));
+    const unknown = excludes.filter((sid) => !known.has(sid));
+    if (unknown.length > 0) {
+      const named = unknown.slice(0, 20).join(', ') + (unknown.length > 20 ? ` and ${unknown.length - 20} more` : '');
+      throw new AppError('unknown_exclusions', 422, `These users are not on the list: ${named}`, unknown);
+    }
+  }
+
   router.get('/approvals/:token', async (req, res) => {
     const link = await usableLink(req, clock.now());
     await showApproval(res, link, reviewState(req.query));
   });
 
-  router.post('/approvals/:token', express.urlencoded({ extended: false, limit: '8mb', parameterLimit: 250_000 }), async (req, res) => {
-    const form = approvalForm.parse(req.body ?? {});
+  router.post('/approvals/:token', async (req, res) => {
     const now = clock.now();
-    const link = await usableLink(req, now);
+    // The link first: a post to a link that cannot be used is answered without reading its body.
+    const link = await usableLink(req, now).catch((error: unknown) => {
+      req.resume();
+      throw error;
+    });
+    const list =
+      link.step === 'migration_list' ? await migrationListVersion(database.sql, link.onboardingId, link.subjectVersion ?? 0) : undefined;
+    const fields = await readApprovalForm(req, approvalBodyLimit(list?.total ?? 0));
+    // A page or filter button never decides: it shows the list again with the ticks carried along.
+    if (fields.action !== undefined) return await showApproval(res, link, reviewState(fields));
+    const form = approvalForm.parse(fields);
     if (form.decision === 'reject' && !form.reason) {
       const message = 'Please say why you reject, so support can correct it.';
       if (prefersJson(req)) throw new AppError('reason_required', 400, message);
-      return await showApproval(res, link, { ...reviewState(req.body ?? {}), page: 1, filter: 'all' }, { error: message, status: 400 });
+      return await showApproval(res, link, { ...reviewState(fields), page: 1, filter: 'all' }, { error: message, status: 400 });
     }
-    const excludes = asList(form.exclude) as string[];
-    if (excludes.length > 0 && link.step !== 'migration_list')
-      throw new AppError('invalid_request', 400, 'exclusions only apply to the migration list');
-    if (excludes.length > 0) {
-      // Every excluded user must be on the list under review; nothing is decided otherwise.
-      const onList = await database.sql<{ user_sid: string }[]>`
-        select e.user_sid from migration_list_entries e join migration_lists l on l.id = e.list_id
-        where l.onboarding_id = ${link.onboardingId} and l.version = ${link.subjectVersion ?? 0} and e.user_sid = any(${excludes}::text[])`;
-      const known = new Set(onList.map((r) => r.user_sid));
-      const unknown = excludes.filter((sid) => !known.has(sid));
-      if (unknown.length > 0)
-        throw new AppError('unknown_exclusions', 422, `These users are not on the list: ${unknown.join(', ')}`, unknown);
-    }
-    // Claim first: of two concurrent posts exactly one reaches the workflow.
-    if (!(await claimApproval(database.db, link.tokenId, form.decision, now))) {
+    const excludes = [...new Set([...(asList(form.exclude) as string[]), ...(form.excluded ?? [])])];
+    await checkExclusions(link, list, excludes);
+    // Claim first (storing the exclusions with it): of two concurrent posts exactly one reaches the workflow.
+    if (!(await claimApproval(database.db, link.tokenId, form.decision, now, excludes))) {
       throw (
         unusable(await findApproval(database.db, approvalSecret, String(req.params.token), now)) ??
         new AppError('link_used', 410, 'This link was already used.')
@@ -131,8 +229,9 @@ export function approvalsRouter(deps: ApiDeps): Router {
     }
     try {
       const { client } = await deps.temporal();
+      // The count only: the workflow reads the users from approval_exclusions by the link's ID.
       await client.workflow.getHandle(workflowIdFor(link.onboardingId)).executeUpdate(recordApproval, {
-        args: [{ tokenId: link.tokenId, step: link.step, decision: form.decision, reason: form.reason, excludes }],
+        args: [{ tokenId: link.tokenId, step: link.step, decision: form.decision, reason: form.reason, excludedCount: excludes.length }],
       });
     } catch (error) {
       const refusal = updateRefusal(error);

@@ -8,7 +8,7 @@ import { testDatabase } from '../support/deps.js';
 import { loginAtIdp } from '../support/idp/browserless.js';
 import { type SimpleSamlIdp, startSimpleSamlIdp } from '../support/idp/simplesamlphp.js';
 import { type OnboardingTestEnv, startOnboardingEnv } from '../support/onboarding-env.js';
-import { createDomainUsers } from '../support/onboarding-http.js';
+import { createDomainUsers, overrideDomains } from '../support/onboarding-http.js';
 import { pollUntil } from '../support/poll.js';
 import { extractLinks } from '../support/smtp.js';
 
@@ -53,6 +53,7 @@ beforeAll(async () => {
     options: { reminderEvery: 'PT1H', approvalTimeout: 'P1D', notifyUsers: false, batchSize: 50 },
   });
   id = started.body.id;
+  await overrideDomains(env.api, id);
   const configured = await env.api<{ connection: { spEntityId: string; acsUrl: string } }>(
     'POST',
     `/api/onboardings/${id}/idp-config`,
@@ -120,9 +121,10 @@ describe('a customer administrator approving each step from the mailed links', (
     expect(await salesRow.textContent()).toContain('possible alias or shared mailbox');
     await page.getByLabel(`Exclude ${sales}`).check();
     await shot('03-list-page-1', false);
+    // Paging posts the form (the ticks travel in it, never in the URL) and shows the next page.
     await page.getByRole('button', { name: 'Next page' }).click();
-    await page.waitForURL(/page=2/);
-    expect(await page.locator('caption').textContent()).toContain('page 2 of 2');
+    await page.locator('caption', { hasText: 'page 2 of 2' }).waitFor();
+    expect(page.url()).not.toContain('exclude');
     const last = `user${String(bulkUsers).padStart(6, '0')}@${domain}`;
     await page.getByLabel(`Exclude ${last}`).check();
     await page.getByRole('button', { name: 'Approve' }).scrollIntoViewIfNeeded();
