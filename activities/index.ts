@@ -7,11 +7,13 @@ import { issueApproval, supersedeApprovals } from '../domain/approvals.js';
 import { recordAuditEvent } from '../domain/audit.js';
 import { spEndpoints, upsertConnection } from '../domain/connections.js';
 import { asciiLower } from '../domain/directory.js';
+import { connectionStatusFor, domainStatuses, domainUnverified, unverifiedDomains } from '../domain/domainClaims.js';
 import { type ValidIdpConfig, validateIdpConfig } from '../domain/idpConfig.js';
 import type { Mailer } from '../domain/mail/outbox.js';
 import {
   applyRolloutBatch,
   buildMigrationList,
+  type ExclusionSource,
   excludeEntries,
   getMigrationListSummary,
   revertEnforcement,
@@ -28,6 +30,7 @@ import type {
   IdpConfigSubmission,
   MigrationSource,
   MigrationView,
+  PilotRefusal,
   Problem,
   Stage,
 } from '../workflows/shared.js';
@@ -106,6 +109,8 @@ export function createActivities({ database, mailer, clock, config, logger, appr
         emailAttribute: input.config.emailAttribute,
         emailDomains: input.emailDomains,
         certificates: input.config.certificates,
+        // Draft until every domain's ownership is verified (domain/domainClaims.ts); then it goes active.
+        status: await connectionStatusFor(db, input.onboardingId),
       });
       await db.update(onboardings).set({ connectionId: connection.id }).where(eq(onboardings.id, input.onboardingId));
       await recordAuditEvent(db, {
@@ -128,26 +133,56 @@ export function createActivities({ database, mailer, clock, config, logger, appr
           spEntityId: input.connection.spEntityId,
           acsUrl: input.connection.acsUrl,
           metadataUrl: input.connection.metadataUrl,
+          domainRecords: (await domainStatuses(db, approvalSecret, input.onboardingId))
+            .filter((d) => !d.verified)
+            .map((d) => ({ domain: d.domain, name: d.record.name, value: d.record.value })),
         },
       });
     },
 
-    /** Pilot users become `enabled` on the connection (never downgraded); unknown emails are reported. */
+    /**
+     * Pilot users become `enabled` on the connection (never downgraded); unknown emails are reported.
+     * Only once the onboarding's domains are verified, and only users of those domains who are on no
+     * other connection: a pilot must never hand another customer's user to this IdP.
+     */
     async enablePilotUsers(input: { onboardingId: string; connectionId: string; emails: string[] }) {
+      const unverified = await unverifiedDomains(db, input.onboardingId);
+      if (unverified.length > 0) {
+        const refusal = domainUnverified(unverified);
+        throw badInput(refusal.message, refusal.code, unverified);
+      }
       const wanted = [...new Set(input.emails.map((e) => asciiLower(e.trim())))];
       return await db.transaction(async (tx) => {
+        const [onboarding] = await tx
+          .select({ domains: onboardings.emailDomains })
+          .from(onboardings)
+          .where(eq(onboardings.id, input.onboardingId));
+        const domains = new Set((onboarding?.domains ?? []).map((d) => asciiLower(d)));
         const candidates = await tx
-          .select({ sid: users.sid, email: users.email, ssoState: users.ssoState })
+          .select({ sid: users.sid, email: users.email, ssoState: users.ssoState, connectionId: users.connectionId })
           .from(users)
           .where(inArray(sql`lower(${users.email})`, wanted));
         // lower() folds lookalikes (the Kelvin sign onto k); only an ASCII-case-insensitive match counts.
-        const found = candidates.filter((u) => wanted.includes(asciiLower(u.email)));
+        const matched = candidates.filter((u) => wanted.includes(asciiLower(u.email)));
+        const refused: PilotRefusal[] = [];
+        const found = matched.filter((u) => {
+          const domain = asciiLower(u.email.split('@').pop() ?? '');
+          if (!domains.has(domain)) {
+            refused.push({ email: u.email, code: 'outside_domains', message: `${u.email} is not in this onboarding's email domains` });
+            return false;
+          }
+          if (u.connectionId !== null && u.connectionId !== input.connectionId) {
+            refused.push({ email: u.email, code: 'other_connection', message: `${u.email} signs in through another SSO connection` });
+            return false;
+          }
+          return true;
+        });
         for (const user of found) {
           if (user.ssoState === 'none') {
             await tx
               .update(users)
               .set({ ssoState: 'enabled', connectionId: input.connectionId, updatedAt: clock.now() })
-              .where(eq(users.sid, user.sid));
+              .where(and(eq(users.sid, user.sid), eq(users.ssoState, 'none')));
             await recordAuditEvent(tx, {
               type: 'user.sso_enabled',
               actor: 'onboarding',
@@ -162,8 +197,12 @@ export function createActivities({ database, mailer, clock, config, logger, appr
             .values({ onboardingId: input.onboardingId, userSid: user.sid, email: user.email })
             .onConflictDoNothing();
         }
-        const known = new Set(found.map((u) => asciiLower(u.email)));
-        return { users: found.map((u) => ({ sid: u.sid, email: u.email })), unknownEmails: wanted.filter((e) => !known.has(e)) };
+        const known = new Set(matched.map((u) => asciiLower(u.email)));
+        return {
+          users: found.map((u) => ({ sid: u.sid, email: u.email })),
+          unknownEmails: wanted.filter((e) => !known.has(e)),
+          refused,
+        };
       });
     },
 
@@ -233,6 +272,17 @@ export function createActivities({ database, mailer, clock, config, logger, appr
       connectionDomains: string[];
       source: MigrationSource;
     }): Promise<MigrationView> {
+      const { source } = input;
+      if (source.method === 'domain' && !input.connectionDomains.some((d) => asciiLower(d) === asciiLower(source.domain)))
+        throw badInput(
+          `${source.domain} is not one of this onboarding's domains (${input.connectionDomains.join(', ')})`,
+          'domain_not_in_onboarding',
+        );
+      const unverified = await unverifiedDomains(db, input.onboardingId);
+      if (unverified.length > 0) {
+        const refusal = domainUnverified(unverified);
+        throw badInput(refusal.message, refusal.code, unverified);
+      }
       const { created, ...summary } = await buildMigrationList(pg, input);
       if (!created) return summary;
       await recordAuditEvent(db, {
@@ -243,23 +293,31 @@ export function createActivities({ database, mailer, clock, config, logger, appr
       return summary;
     },
 
-    /** Approve (with optional exclusions) or reject; a rejection with exclusions yields the next version. */
+    /**
+     * Approve (with optional exclusions) or reject; a rejection with exclusions yields the next version.
+     * The exclusions are read in PostgreSQL by the decision's link (`tokenId`), where the approval route
+     * stored them, so they never travel through the workflow's history; `excludes` only comes from
+     * decisions recorded before that (old histories, or activities they scheduled) and wins when present.
+     */
     async decideMigrationList(input: {
       listId: string;
       decision: 'approve' | 'reject';
-      excludes: string[];
+      tokenId?: string;
+      excludes?: string[];
       reason?: string;
       nextListId?: string;
     }): Promise<MigrationView> {
+      const excludes: ExclusionSource =
+        input.excludes !== undefined || input.tokenId === undefined ? { userSids: input.excludes ?? [] } : { tokenId: input.tokenId };
       if (input.decision === 'approve') {
-        const result = await excludeEntries(pg, input.listId, input.excludes);
+        const result = await excludeEntries(pg, input.listId, excludes);
         if (result.unknown.length > 0)
           throw badInput(`excluded users are not on the list: ${result.unknown.join(', ')}`, 'unknown_exclusions', result.unknown);
         await setMigrationListStatus(pg, input.listId, 'approved');
         return await getMigrationListSummary(pg, input.listId);
       }
       if (input.nextListId) {
-        const revised = await reviseMigrationList(pg, { fromListId: input.listId, listId: input.nextListId, excludes: input.excludes });
+        const revised = await reviseMigrationList(pg, { fromListId: input.listId, listId: input.nextListId, excludes });
         if (!revised.ok)
           throw badInput(`excluded users are not on the list: ${revised.unknown.join(', ')}`, 'unknown_exclusions', revised.unknown);
         await setMigrationListStatus(pg, input.listId, 'rejected', input.reason);

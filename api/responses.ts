@@ -72,6 +72,10 @@ export const pilotResponse = z
   .object({
     users: z.array(z.object({ sid: z.string(), email: z.string(), firstLoginAt: timestamp.nullable() })),
     unknownEmails: z.array(z.string()).meta({ description: 'Nominated emails that match no user' }),
+    refused: z
+      .array(z.object({ email: z.string(), code: z.enum(['outside_domains', 'other_connection']), message: z.string() }))
+      .optional()
+      .meta({ description: "Nominees not enabled: outside the onboarding's domains, or signing in through another connection" }),
     customerConfirmed: z.boolean(),
     supportConfirmed: z.boolean(),
   })
@@ -105,6 +109,36 @@ export const summarySchema = z
   })
   .meta({ id: 'OnboardingSummary', description: 'Who is where at the end' });
 
+export const domainStatusSchema = z
+  .object({
+    domain: z.string(),
+    verified: z.boolean(),
+    method: z.enum(['dns', 'support', 'direct', 'legacy']).nullable().meta({ description: 'How ownership was shown' }),
+    verifiedAt: timestamp.nullable(),
+    record: z
+      .object({ name: z.string(), type: z.literal('TXT'), value: z.string() })
+      .meta({ description: 'The DNS TXT record the customer publishes to prove the domain is theirs' }),
+  })
+  .meta({ id: 'DomainStatus' });
+
+export const domainsResponse = z.object({ domains: z.array(domainStatusSchema) }).meta({ id: 'Domains' });
+
+export const domainCheckResponse = z
+  .object({
+    domains: z.array(
+      z.object({
+        domain: z.string(),
+        verified: z.boolean(),
+        method: z.string().nullable(),
+        problem: z
+          .object({ code: z.enum(['txt_record_missing', 'txt_record_mismatch', 'dns_lookup_failed']), message: z.string() })
+          .optional(),
+      }),
+    ),
+    allVerified: z.boolean(),
+  })
+  .meta({ id: 'DomainCheck' });
+
 export const onboardingResponse = z
   .object({
     id: z.string(),
@@ -114,6 +148,7 @@ export const onboardingResponse = z
     stage: stageSchema,
     problems: z.array(problemSchema).meta({ description: 'What keeps the onboarding from moving on, e.g. the last IdP configuration' }),
     connection: connectionSchema.nullable(),
+    domains: z.array(domainStatusSchema).meta({ description: 'Each email domain: verified or not, and the TXT record that proves it' }),
     pilot: pilotResponse,
     migration: migrationSchema.nullable(),
     progress: z

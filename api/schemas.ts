@@ -2,15 +2,26 @@
 // `.meta()` only describes a schema (an `id` names it in the document's components); it never changes what is accepted.
 import { z } from 'zod';
 import { isoDurationPattern, maxDurationText, parseIsoDurationMs } from '../lib/duration.js';
+import { controlCharacterIn, controlCharacterMessage } from '../lib/text.js';
 
-const email = z
-  .string()
+/**
+ * Every text field starts from one of these two, so NUL and the other C0 controls are refused at the
+ * edge with a 400 naming the field (lib/text.ts says why); free text may keep tab and line breaks.
+ */
+const textWithout = (freeText: boolean) =>
+  z.string().superRefine((value, ctx) => {
+    const code = controlCharacterIn(value, freeText);
+    if (code !== undefined) ctx.addIssue({ code: 'custom', message: controlCharacterMessage(code) });
+  });
+export const plainText = () => textWithout(false);
+export const freeText = () => textWithout(true);
+
+const email = plainText()
   .trim()
   .max(254, 'must be at most 254 characters')
   .pipe(z.email({ error: 'must be an email address' }))
   .meta({ format: 'email', example: 'alice@example.com' });
-const domain = z
-  .string()
+const domain = plainText()
   .trim()
   .toLowerCase()
   // Lowercased before the check, so the upper-case letters never matter here; they are in the classes so that the
@@ -27,13 +38,13 @@ export const userSidSchema = z
   .meta({ example: 'US0123456789abcdef0123456789abcdef' });
 
 export const createAccountBody = z
-  .strictObject({ name: z.string().trim().min(1, 'must not be empty').max(200) })
+  .strictObject({ name: plainText().trim().min(1, 'must not be empty').max(200) })
   .meta({ id: 'CreateAccountRequest' });
 
 export const createUserBody = z
   .strictObject({
     email,
-    password: z.string().min(8, 'must be at least 8 characters').max(1024).optional(),
+    password: plainText().min(8, 'must be at least 8 characters').max(1024).optional(),
     accountSids: z.array(accountSid).max(1000).optional(),
   })
   .meta({ id: 'CreateUserRequest' });
@@ -41,8 +52,8 @@ export const createUserBody = z
 export const setUserSsoBody = z
   .strictObject({
     state: z.enum(['none', 'enabled', 'enforced']),
-    connectionId: z.string().min(1).max(100).optional(),
-    reason: z.string().max(1000).optional().meta({ description: 'Why: kept in the audit event' }),
+    connectionId: plainText().min(1).max(100).optional(),
+    reason: freeText().max(1000).optional().meta({ description: 'Why: kept in the audit event' }),
   })
   .meta({ id: 'SetUserSsoRequest', description: "Break-glass and manual changes of a user's SSO state; audited." });
 
@@ -73,7 +84,7 @@ export const onboardingOptionsSchema = z
 
 export const createOnboardingBody = z
   .strictObject({
-    customerName: z.string().trim().min(1, 'must not be empty').max(200),
+    customerName: plainText().trim().min(1, 'must not be empty').max(200),
     customerId: z
       .string()
       .regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be 1-100 letters, digits, dots, dashes or underscores')
@@ -92,18 +103,18 @@ const emailAttribute = z
 
 export const idpConfigFieldsBody = z
   .strictObject({
-    entityId: z.string().trim().min(1, 'must not be empty').max(1024),
-    ssoUrl: z.string().trim().min(1, 'must not be empty').max(2048),
+    entityId: plainText().trim().min(1, 'must not be empty').max(1024),
+    ssoUrl: plainText().trim().min(1, 'must not be empty').max(2048),
     ssoBinding: z.enum(['redirect', 'post']),
-    certificates: z.array(z.string().min(1).max(16_384)).min(1, 'at least one certificate is required').max(10),
-    logoutRedirectUrl: z.string().trim().max(2048).optional(),
+    certificates: z.array(freeText().min(1).max(16_384)).min(1, 'at least one certificate is required').max(10),
+    logoutRedirectUrl: plainText().trim().max(2048).optional(),
     emailAttribute,
   })
   .meta({ id: 'IdpConfigFieldsRequest', description: 'The IdP details field by field' });
 
 export const idpConfigUrlBody = z
   .strictObject({
-    metadataUrl: z.string().trim().min(1).max(2048),
+    metadataUrl: plainText().trim().min(1).max(2048),
     emailAttribute,
   })
   .meta({ id: 'IdpConfigUrlRequest', description: 'Where the service fetches the IdP metadata document' });
@@ -129,13 +140,13 @@ export const migrationListBody = z
   .meta({ id: 'MigrationListRequest', description: 'Who is on the migration list: everyone with the domain, or named users or accounts' });
 
 export const migrationListQuery = z.object({
-  cursor: z.string().max(40).optional(),
+  cursor: plainText().max(40).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
 export const cancelBody = z
   .strictObject({
-    reason: z.string().trim().min(1, 'must say why').max(1000),
+    reason: freeText().trim().min(1, 'must say why').max(1000),
     revertTo: z
       .enum(['enabled', 'none', 'keep'])
       .optional()
@@ -143,8 +154,28 @@ export const cancelBody = z
   })
   .meta({ id: 'CancelRequest' });
 
+export const domainParam = domain;
+
+export const domainOverrideBody = z
+  .strictObject({ reason: freeText().trim().min(1, 'must say why the DNS check is overridden').max(1000) })
+  .meta({ id: 'DomainOverrideRequest', description: "Support's override of a domain's DNS verification; audited with the reason" });
+
+/** The dashboard's override form: the same reason, and the domain as a field. */
+export const domainOverrideForm = domainOverrideBody.extend({ domain: domainParam });
+
+export const releaseUserBody = z
+  .strictObject({ reason: freeText().trim().min(1, 'must say why the user is released').max(1000) })
+  .meta({ id: 'ReleaseUserRequest', description: 'Frees a user from their SSO connection so another onboarding may list them; audited' });
+
 export const approvalForm = z.object({
   decision: z.enum(['approve', 'reject'], { error: 'decision must be approve or reject' }),
-  reason: z.string().trim().max(2000).optional(),
-  exclude: z.union([userSidSchema, z.array(userSidSchema).max(200_000)]).optional(),
+  reason: freeText().trim().max(2000).optional(),
+  /** The users ticked on the page shown, one field each (a page shows 100). */
+  exclude: z.union([userSidSchema, z.array(userSidSchema).max(1000)]).optional(),
+  /** The users ticked on the list's other pages, in one field: SIDs separated by spaces or commas. */
+  excluded: z
+    .string()
+    .transform((value) => value.split(/[\s,]+/).filter(Boolean))
+    .pipe(z.array(userSidSchema))
+    .optional(),
 });

@@ -273,7 +273,7 @@ export const domainClaims = pgTable(
     claimedAt: createdAt(),
     verifiedAt: tstz('verified_at'),
     /** `dns` (the TXT record was found), `support` (an override with a reason) or `direct` (a connection created without an onboarding). */
-    verificationMethod: text('verification_method'),
+    verificationMethod: text('verification_method', { enum: ['dns', 'support', 'direct', 'legacy'] }),
     verifiedBy: text('verified_by'),
     verificationNote: text('verification_note'),
   },

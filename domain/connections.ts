@@ -1,8 +1,9 @@
 import { createHash, randomBytes, X509Certificate } from 'node:crypto';
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { connectionCertificates, ssoConnections } from '../db/schema.js';
 import { AppError, notFound } from '../lib/errors.js';
+import { claimDomainsForConnection, connectionIdForDomain } from './domainClaims.js';
 
 export const emailAddressFormat = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
 
@@ -107,6 +108,13 @@ export async function upsertConnection(db: Db, input: ConnectionInput): Promise<
     };
     if (existing) await tx.update(ssoConnections).set(values).where(eq(ssoConnections.id, id));
     else await tx.insert(ssoConnections).values({ id, onboardingId: input.onboardingId ?? null, ...values });
+    // In the same transaction: a connection never serves a domain another one holds.
+    await claimDomainsForConnection(tx, {
+      connectionId: id,
+      onboardingId: input.onboardingId ?? null,
+      domains: emailDomains,
+      now: new Date(),
+    });
     await tx.delete(connectionCertificates).where(eq(connectionCertificates.connectionId, id));
     if (certificates.length > 0) await tx.insert(connectionCertificates).values(certificates.map((c) => ({ connectionId: id, ...c })));
     return { id, onboardingId: input.onboardingId ?? null, ...values, certificates };
@@ -141,21 +149,23 @@ export async function getConnection(db: Db, id: string): Promise<Connection> {
   return connection;
 }
 
-/** Discovery: the active connection serving this email's domain. */
+/** Discovery: the active connection holding this email's domain. */
 export async function findConnectionForEmail(db: Db, email: string): Promise<Connection | undefined> {
   const domain = email.split('@').pop()?.toLowerCase();
   if (!domain || !email.includes('@')) return undefined;
-  const [row] = await db
-    .select({ id: ssoConnections.id })
-    .from(ssoConnections)
-    .where(sql`${ssoConnections.status} = 'active' and ${domain} = any(${ssoConnections.emailDomains})`)
-    .limit(1);
-  return row ? findConnection(db, row.id) : undefined;
+  // The domain's one claim decides (domain/domainClaims.ts), so the answer never depends on row order.
+  const id = await connectionIdForDomain(db, domain);
+  return id ? findConnection(db, id) : undefined;
 }
 
 /** Certificates that may verify a signature now: any one currently valid, so an IdP can rotate. */
+export function validCertificates(connection: Connection, now: Date): IdpCertificate[] {
+  return connection.certificates.filter((c) => c.notBefore <= now && now <= c.notAfter);
+}
+
+/** The PEM of `validCertificates`. */
 export function currentCertificates(connection: Connection, now: Date): string[] {
-  return connection.certificates.filter((c) => c.notBefore <= now && now <= c.notAfter).map((c) => c.pem);
+  return validCertificates(connection, now).map((c) => c.pem);
 }
 
 /**

@@ -95,3 +95,24 @@ export async function setUserSsoState(
     return { sid: current.sid, email: current.email, ssoState: input.state, connectionId: connectionId ?? null };
   });
 }
+
+/**
+ * Support frees a user from their SSO connection (state `none`, no connection), so another customer's
+ * onboarding may list or nominate them; until then a list refuses them (domain/migrationLists.ts).
+ * Their sessions through that connection end with it (domain/sessions.ts). Audited with the reason.
+ */
+export async function releaseUser(db: Db, input: { sid: string; actor: string; reason: string }): Promise<UserView> {
+  return await db.transaction(async (tx) => {
+    const [current] = await tx.select().from(users).where(eq(users.sid, input.sid)).for('update');
+    if (!current) throw notFound(`user ${input.sid}`);
+    await tx.update(users).set({ ssoState: 'none', connectionId: null, updatedAt: new Date() }).where(eq(users.sid, input.sid));
+    await recordAuditEvent(tx, {
+      type: 'user.released',
+      actor: input.actor,
+      userSid: input.sid,
+      connectionId: current.connectionId ?? undefined,
+      detail: { from: current.ssoState, connectionId: current.connectionId, reason: input.reason },
+    });
+    return { sid: current.sid, email: current.email, ssoState: 'none', connectionId: null };
+  });
+}

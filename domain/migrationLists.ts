@@ -55,7 +55,9 @@ export async function buildMigrationList(
   const domains = input.connectionDomains.map((d) => d.toLowerCase());
   return await sql.begin(async (tx) => {
     // Serialise builds of one onboarding so versions are consecutive and a retried build finds its list.
-    await tx`select id from onboardings where id = ${input.onboardingId} for update`;
+    const [onboarding] = await tx<{ connection_id: string | null }[]>`
+      select coalesce(o.connection_id, (select c.id from sso_connections c where c.onboarding_id = o.id order by c.created_at limit 1)) as connection_id
+      from onboardings o where o.id = ${input.onboardingId} for update of o`;
     const existing = await tx<{ version: number }[]>`select version from migration_lists where id = ${input.listId}`;
     if (existing[0]) return { ...(await summarize(tx, input.listId)), created: false };
     const [{ next } = { next: 1 }] = await tx<{ next: number }[]>`
@@ -70,14 +72,26 @@ export async function buildMigrationList(
     await tx`insert into migration_lists (id, onboarding_id, version, method, params)
              values (${input.listId}, ${input.onboardingId}, ${next}, ${source.method}, ${JSON.stringify(params)}::jsonb)`;
     const problems: MigrationListSummary['problems'] = [];
+    // A user who signs in through another connection belongs to another customer's rollout: never
+    // listed here (the list would move them), only named, until support releases them.
+    const connectionId = onboarding?.connection_id ?? null;
+    const free = tx`(u.connection_id is null or u.connection_id = ${connectionId ?? ''})`;
     if (source.method === 'domain') {
       await tx`insert into migration_list_entries (list_id, user_sid, email, flags)
                select ${input.listId}, u.sid, u.email, ${flagsSql(tx, domains)}
-               from users u where lower(split_part(u.email, '@', 2)) = ${source.domain.toLowerCase()}`;
+               from users u where lower(split_part(u.email, '@', 2)) = ${source.domain.toLowerCase()} and ${free}`;
+      await nameUsersOfOtherConnections(
+        problems,
+        tx`select u.sid, u.email from users u where lower(split_part(u.email, '@', 2)) = ${source.domain.toLowerCase()} and not ${free}`,
+      );
     } else if (source.method === 'userSids') {
       await tx`insert into migration_list_entries (list_id, user_sid, email, flags)
                select ${input.listId}, u.sid, u.email, ${flagsSql(tx, domains)}
-               from users u where u.sid = any(${source.userSids}::text[])`;
+               from users u where u.sid = any(${source.userSids}::text[]) and ${free}`;
+      await nameUsersOfOtherConnections(
+        problems,
+        tx`select u.sid, u.email from users u where u.sid = any(${source.userSids}::text[]) and not ${free}`,
+      );
       const unknown = await sidsNotOnFile(tx, 'users', source.userSids);
       if (unknown.length > 0)
         problems.push({ code: 'unknown_user_sids', message: `${unknown.length} user SIDs are not on file`, values: unknown });
@@ -85,7 +99,12 @@ export async function buildMigrationList(
       await tx`insert into migration_list_entries (list_id, user_sid, email, flags)
                select distinct on (u.sid) ${input.listId}, u.sid, u.email, ${flagsSql(tx, domains)}
                from memberships m join users u on u.sid = m.user_sid
-               where m.account_sid = any(${source.accountSids}::text[])`;
+               where m.account_sid = any(${source.accountSids}::text[]) and ${free}`;
+      await nameUsersOfOtherConnections(
+        problems,
+        tx`select distinct u.sid, u.email from memberships m join users u on u.sid = m.user_sid
+           where m.account_sid = any(${source.accountSids}::text[]) and not ${free}`,
+      );
       const unknown = await sidsNotOnFile(tx, 'accounts', source.accountSids);
       if (unknown.length > 0)
         problems.push({ code: 'unknown_account_sids', message: `${unknown.length} account SIDs are not on file`, values: unknown });
@@ -96,6 +115,28 @@ export async function buildMigrationList(
                    from migration_list_entries where list_id = ${input.listId}) c
              where l.id = ${input.listId}`;
     return { ...(await summarize(tx, input.listId)), created: true };
+  });
+}
+
+/** How many of the refused users a problem names; the count is always exact. */
+const namedRefusalsLimit = 1000;
+
+/** Users left off the list because another connection serves them, named so support can release them (or not). */
+async function nameUsersOfOtherConnections(
+  problems: MigrationListSummary['problems'],
+  query: postgres.PendingQuery<postgres.Row[]>,
+): Promise<void> {
+  const rows = (await query) as unknown as { sid: string; email: string }[];
+  if (rows.length === 0) return;
+  rows.sort((a, b) => (a.sid < b.sid ? -1 : 1));
+  const named = rows.slice(0, namedRefusalsLimit);
+  problems.push({
+    code: 'other_connection',
+    message: `${rows.length} users sign in through another SSO connection and were left off the list (support can release them): ${named
+      .slice(0, 10)
+      .map((r) => r.email)
+      .join(', ')}${rows.length > 10 ? ', …' : ''}`,
+    values: named.map((r) => r.sid),
   });
 }
 
@@ -136,31 +177,49 @@ export async function getMigrationListSummary(sql: postgres.Sql, listId: string)
   return summarize(sql, listId);
 }
 
-/** SIDs that are not entries of this list: reported, never silently dropped. */
-async function notOnList(sql: postgres.Sql | postgres.TransactionSql, listId: string, userSids: string[]): Promise<string[]> {
-  if (userSids.length === 0) return [];
+/**
+ * The users one decision excluded: stored against its approval link (`approval_exclusions`, written
+ * when the link was claimed), or listed in the decision itself by histories from before that.
+ */
+export type ExclusionSource = { tokenId: string } | { userSids: string[] };
+
+const excludedSids = (sql: postgres.Sql | postgres.TransactionSql, source: ExclusionSource) =>
+  'tokenId' in source
+    ? sql`select user_sid from approval_exclusions where token_id = ${source.tokenId}`
+    : sql`select unnest(${source.userSids}::text[])`;
+
+/** How many SIDs of those not on a list are named in a refusal; the count says how many there were. */
+const unknownReported = 100;
+
+/** SIDs that are not entries of this list (the first hundred): reported, never silently dropped. */
+async function notOnList(sql: postgres.Sql | postgres.TransactionSql, listId: string, source: ExclusionSource): Promise<string[]> {
+  if ('userSids' in source && source.userSids.length === 0) return [];
   const rows = await sql<{ sid: string }[]>`
-    select s.sid from unnest(${userSids}::text[]) as s(sid)
-    where not exists (select 1 from migration_list_entries e where e.list_id = ${listId} and e.user_sid = s.sid)`;
+    select s.sid from (${excludedSids(sql, source)}) as s(sid)
+    where not exists (select 1 from migration_list_entries e where e.list_id = ${listId} and e.user_sid = s.sid)
+    order by s.sid limit ${unknownReported}`;
   return rows.map((r) => r.sid);
 }
 
 /** Marks the given users excluded in this version; with any SID not on the list, changes nothing and reports it. */
-export async function excludeEntries(sql: postgres.Sql, listId: string, userSids: string[]) {
+export async function excludeEntries(sql: postgres.Sql, listId: string, source: ExclusionSource) {
   return await sql.begin(async (tx) => {
-    const unknown = await notOnList(tx, listId, userSids);
-    if (unknown.length > 0 || userSids.length === 0) return { excluded: 0, unknown };
-    const updated = await tx<{ user_sid: string }[]>`
-      update migration_list_entries set excluded = true where list_id = ${listId} and user_sid = any(${userSids}::text[]) returning user_sid`;
+    const unknown = await notOnList(tx, listId, source);
+    if (unknown.length > 0 || ('userSids' in source && source.userSids.length === 0)) return { excluded: 0, unknown };
+    const [{ excluded } = { excluded: 0 }] = await tx<{ excluded: number }[]>`
+      with updated as (
+        update migration_list_entries set excluded = true
+        where list_id = ${listId} and user_sid in (${excludedSids(tx, source)}) returning 1
+      ) select count(*)::int as excluded from updated`;
     await tx`update migration_lists set excluded = (select count(*)::int from migration_list_entries where list_id = ${listId} and excluded) where id = ${listId}`;
-    return { excluded: updated.length, unknown };
+    return { excluded, unknown };
   });
 }
 
 /** A rejection with exclusions: the next version copies this one with the exclusions applied. */
 export async function reviseMigrationList(
   sql: postgres.Sql,
-  input: { fromListId: string; listId: string; excludes: string[] },
+  input: { fromListId: string; listId: string; excludes: ExclusionSource },
 ): Promise<{ ok: true; list: MigrationListSummary } | { ok: false; unknown: string[] }> {
   return await sql.begin(async (tx) => {
     const existing = await tx`select 1 from migration_lists where id = ${input.listId}`;
@@ -175,7 +234,7 @@ export async function reviseMigrationList(
     await tx`insert into migration_lists (id, onboarding_id, version, method, params, status, problems)
              values (${input.listId}, ${from.onboarding_id}, ${next}, ${from.method}, ${JSON.stringify(from.params as postgres.JSONValue)}::jsonb, 'building', ${JSON.stringify(from.problems as postgres.JSONValue)}::jsonb)`;
     await tx`insert into migration_list_entries (list_id, user_sid, email, flags, excluded)
-             select ${input.listId}, user_sid, email, flags, excluded or user_sid = any(${input.excludes}::text[])
+             select ${input.listId}, user_sid, email, flags, excluded or user_sid in (${excludedSids(tx, input.excludes)})
              from migration_list_entries where list_id = ${input.fromListId}`;
     await tx`update migration_lists l set status = 'ready', total = c.total, flagged = c.flagged, excluded = c.excluded
              from (select count(*)::int as total, count(*) filter (where cardinality(flags) > 0)::int as flagged,
@@ -214,24 +273,30 @@ export async function applyRolloutBatch(
   const doneColumn = enable ? sql`enabled_at` : sql`enforced_at`;
   const byListColumn = enable ? sql`enabled_by_list` : sql`enforced_by_list`;
   // Enabling never touches a user already enabled or enforced; enforcing skips those already enforced here.
+  // Neither ever takes a user from another connection (the list refused them; one moved since stays put).
   const needsChange = enable
-    ? sql`u.sso_state = 'none'`
-    : sql`(u.sso_state <> 'enforced' or u.connection_id is distinct from ${input.connectionId})`;
+    ? sql`u.sso_state = 'none' and u.connection_id is null`
+    : sql`u.sso_state <> 'enforced' and (u.connection_id is null or u.connection_id = ${input.connectionId})`;
   const newState = enable ? sql`'enabled'::sso_state` : sql`'enforced'::sso_state`;
   const auditType = enable ? 'user.sso_enabled' : 'user.sso_enforced';
   const [row] = await sql<{ processed: number; changed: number; last: string | null }[]>`
     with batch as (
-      select user_sid from migration_list_entries
-      where list_id = ${input.listId} and not excluded and ${doneColumn} is null and user_sid > ${input.afterUserSid}
-      order by user_sid limit ${input.batchSize}
-      for update skip locked
+      select e.user_sid, u.sso_state as previous_state, u.connection_id as previous_connection
+      from migration_list_entries e join users u on u.sid = e.user_sid
+      where e.list_id = ${input.listId} and not e.excluded and e.${doneColumn} is null and e.user_sid > ${input.afterUserSid}
+      order by e.user_sid limit ${input.batchSize}
+      for update of e skip locked
     ), changed as (
       update users u set sso_state = ${newState}, connection_id = ${input.connectionId}, updated_at = now()
       from batch b where u.sid = b.user_sid and ${needsChange}
       returning u.sid
     ), marked as (
-      update migration_list_entries e set ${doneColumn} = now(), ${byListColumn} = exists (select 1 from changed c where c.sid = e.user_sid)
-      from batch b where e.list_id = ${input.listId} and e.user_sid = b.user_sid
+      -- The state before this list first changed the user is kept, so a cancel can put it back.
+      update migration_list_entries e set ${doneColumn} = now(), ${byListColumn} = c.sid is not null,
+        previous_sso_state = case when c.sid is not null and e.previous_sso_state is null then b.previous_state else e.previous_sso_state end,
+        previous_connection_id = case when c.sid is not null and e.previous_sso_state is null then b.previous_connection else e.previous_connection_id end
+      from batch b left join changed c on c.sid = b.user_sid
+      where e.list_id = ${input.listId} and e.user_sid = b.user_sid
       returning e.user_sid
     ), audited as (
       insert into audit_events (type, actor, user_sid, connection_id, onboarding_id, detail)
@@ -254,30 +319,48 @@ export async function rolloutProgress(sql: postgres.Sql, listId: string) {
   return row ?? { total: 0, enabled: 0, enforced: 0, excluded: 0 };
 }
 
-/** Cancel during enforcement: users this list enforced (not those enforced before it) go back to `enabled` (or `none`), each audited once. */
+/**
+ * Cancel: batch by batch, each audited once. `enabled`: the users this list enforced go back to
+ * `enabled` on this connection. `none`: every user this list changed (enabled or enforced) gets back
+ * the state and connection they had before it (a pilot user stays a pilot user). A user who has since
+ * moved to another connection is left where they are.
+ */
 export async function revertEnforcement(
   sql: postgres.Sql,
   input: { listId: string; onboardingId: string; connectionId: string; to: 'enabled' | 'none'; batchSize: number },
 ): Promise<{ processed: number; reverted: number }> {
+  const restore = input.to === 'none';
+  const changedByList = restore ? sql`(enabled_by_list or enforced_by_list)` : sql`enforced_by_list`;
+  const newState = restore ? sql`coalesce(b.previous_sso_state, 'none'::sso_state)` : sql`'enabled'::sso_state`;
+  const newConnection = restore
+    ? sql`case when coalesce(b.previous_sso_state, 'none') = 'none' then null else b.previous_connection_id end`
+    : sql`u.connection_id`;
+  const stillHere = restore
+    ? sql`u.connection_id = ${input.connectionId}`
+    : sql`u.connection_id = ${input.connectionId} and u.sso_state = 'enforced'`;
   // Each batch unmarks its entries, so the next batch starts after them and a retry repeats nothing.
   const [row] = await sql<{ processed: number; reverted: number }[]>`
     with batch as (
-      select user_sid from migration_list_entries
-      where list_id = ${input.listId} and enforced_by_list
+      select user_sid, previous_sso_state, previous_connection_id from migration_list_entries
+      where list_id = ${input.listId} and ${changedByList}
       order by user_sid limit ${input.batchSize}
       for update skip locked
     ), reverted as (
-      update users u set sso_state = ${input.to}::sso_state, connection_id = case when ${input.to} = 'none' then null else u.connection_id end, updated_at = now()
-      from batch b where u.sid = b.user_sid and u.sso_state = 'enforced'
-      returning u.sid
+      update users u set sso_state = ${newState}, connection_id = ${newConnection}, updated_at = now()
+      from batch b where u.sid = b.user_sid and ${stillHere}
+      returning u.sid, u.sso_state::text as sso_state
     ), unmarked as (
       update migration_list_entries e
-      set enforced_by_list = false, enforced_at = case when exists (select 1 from reverted r where r.sid = e.user_sid) then null else e.enforced_at end
+      set enforced_by_list = false,
+          enabled_by_list = case when ${restore} then false else e.enabled_by_list end,
+          enforced_at = case when exists (select 1 from reverted r where r.sid = e.user_sid) then null else e.enforced_at end,
+          enabled_at = case when ${restore} and exists (select 1 from reverted r where r.sid = e.user_sid and r.sso_state = 'none') then null else e.enabled_at end
       from batch b where e.list_id = ${input.listId} and e.user_sid = b.user_sid
       returning 1
     ), audited as (
       insert into audit_events (type, actor, user_sid, connection_id, onboarding_id, detail)
-      select 'user.sso_reverted', 'onboarding', r.sid, ${input.connectionId}, ${input.onboardingId}, ${JSON.stringify({ listId: input.listId, to: input.to })}::jsonb from reverted r
+      select 'user.sso_reverted', 'onboarding', r.sid, ${input.connectionId}, ${input.onboardingId},
+        jsonb_build_object('listId', ${input.listId}::text, 'to', r.sso_state) from reverted r
       returning 1
     )
     select (select count(*)::int from unmarked) as processed, (select count(*)::int from reverted) as reverted, (select count(*) from audited) as audited`;

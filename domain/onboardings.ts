@@ -3,7 +3,7 @@ import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { desc, eq } from 'drizzle-orm';
 import type { Database, Db } from '../db/client.js';
-import { onboardings, pilotUsers } from '../db/schema.js';
+import { onboardings, pilotUsers, ssoConnections } from '../db/schema.js';
 import { AppError, notFound } from '../lib/errors.js';
 import {
   buildMigrationList,
@@ -25,6 +25,7 @@ import {
 } from '../workflows/shared.js';
 import { pendingApprovals } from './approvals.js';
 import { recordAuditEvent } from './audit.js';
+import { claimDomainsForOnboarding, domainStatuses } from './domainClaims.js';
 import { rolloutProgress } from './migrationLists.js';
 
 export const newOnboardingId = () => `ob_${randomBytes(12).toString('hex')}`;
@@ -56,7 +57,7 @@ export async function startOnboarding(db: Db, client: Client, taskQueue: string,
     customerId: input.customerId ?? slug(input.customerName),
     customerName: input.customerName,
     adminEmail: input.adminEmail,
-    emailDomains: [...new Set(input.emailDomains)],
+    emailDomains: [...new Set(input.emailDomains.map((d) => d.toLowerCase()))],
     options: input.options,
   };
   await db.transaction(async (tx) => {
@@ -68,6 +69,8 @@ export async function startOnboarding(db: Db, client: Client, taskQueue: string,
       emailDomains: workflowInput.emailDomains,
       options: input.options,
     });
+    // A domain another onboarding holds refuses the start (409 domain_taken); nothing is written then.
+    await claimDomainsForOnboarding(tx, id, workflowInput.emailDomains);
     await recordAuditEvent(tx, {
       type: 'onboarding.started',
       actor: 'support',
@@ -117,6 +120,11 @@ async function queryState(client: Client, workflowId: string): Promise<Onboardin
   }
 }
 
+async function connectionStatus(db: Db, connection: { id: string; status: string }): Promise<string> {
+  const [row] = await db.select({ status: ssoConnections.status }).from(ssoConnections).where(eq(ssoConnections.id, connection.id));
+  return row?.status ?? connection.status;
+}
+
 /** The workflow's own state for where it is, PostgreSQL for listing data, links and progress. */
 export async function getOnboarding(
   database: Database,
@@ -142,16 +150,20 @@ export async function getOnboarding(
     emailDomains: row.emailDomains,
     stage: state?.stage ?? row.stage,
     problems: state?.problems ?? [],
-    connection: state?.connection ?? null,
+    // The workflow saw the connection when it saved it; its status since (verified domains make a draft
+    // active, support may disable it) is PostgreSQL's.
+    connection: state?.connection ? { ...state.connection, status: await connectionStatus(db, state.connection) } : null,
+    domains: await domainStatuses(db, links.secret, id),
     pilot: state
       ? {
           // First logins are recorded in PostgreSQL before the workflow is signalled, so they show even if a signal was lost.
           users: state.pilot.users.map((u) => ({ ...u, firstLoginAt: u.firstLoginAt ?? pilotLogins.get(u.sid) ?? null })),
           unknownEmails: state.pilot.unknownEmails,
+          refused: state.pilot.refused ?? [],
           customerConfirmed: state.pilot.customerConfirmed,
           supportConfirmed: state.pilot.supportConfirmed,
         }
-      : { users: [], unknownEmails: [], customerConfirmed: false, supportConfirmed: false },
+      : { users: [], unknownEmails: [], refused: [], customerConfirmed: false, supportConfirmed: false },
     migration,
     progress: { enabled: progress.enabled, enforced: progress.enforced, total: progress.total },
     pendingApprovals: (await pendingApprovals(db, id, links.secret, links.publicBaseUrl, links.now)).map(({ step, url, expiresAt }) => ({
@@ -165,7 +177,12 @@ export async function getOnboarding(
   };
 }
 
-const refusalStatus: Record<string, number> = { invalid_request: 400, unknown_exclusions: 422 };
+const refusalStatus: Record<string, number> = {
+  invalid_request: 400,
+  unknown_exclusions: 422,
+  domain_not_in_onboarding: 422,
+  domain_unverified: 409,
+};
 
 /**
  * An Update's validator refusal becomes a 4xx naming why (it never reaches the workflow's history), and

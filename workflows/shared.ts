@@ -91,6 +91,13 @@ export interface MigrationView {
   problems: { code: string; message: string; values: string[] }[];
 }
 
+/** A pilot nominee who is not enabled: outside the onboarding's domains, or on another customer's connection. */
+export interface PilotRefusal {
+  email: string;
+  code: 'outside_domains' | 'other_connection';
+  message: string;
+}
+
 export interface PilotUserView {
   sid: string;
   email: string;
@@ -114,7 +121,14 @@ export interface OnboardingState {
   stage: Stage;
   problems: Problem[];
   connection: ConnectionView | null;
-  pilot: { users: PilotUserView[]; unknownEmails: string[]; customerConfirmed: boolean; supportConfirmed: boolean };
+  pilot: {
+    users: PilotUserView[];
+    unknownEmails: string[];
+    /** Nominees who were not enabled, and why (absent in histories recorded before it existed). */
+    refused?: PilotRefusal[];
+    customerConfirmed: boolean;
+    supportConfirmed: boolean;
+  };
   migration: MigrationView | null;
   pending: PendingApproval[];
   events: OnboardingEvent[];
@@ -135,6 +149,12 @@ export interface ApprovalDecision {
   step: ApprovalStep;
   decision: 'approve' | 'reject';
   reason?: string;
+  /**
+   * How many users the approver excluded. The users themselves are in PostgreSQL against the link
+   * (`approval_exclusions` by `tokenId`), so a decision of any size keeps the history small.
+   */
+  excludedCount?: number;
+  /** Only in histories recorded before exclusions moved to PostgreSQL; never sent any more. */
   excludes?: string[];
 }
 

@@ -132,9 +132,10 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
       const known = new Set(state.pilot.users.map((u) => u.sid));
       for (const user of result.users) if (!known.has(user.sid)) state.pilot.users.push({ ...user, firstLoginAt: null });
       state.pilot.unknownEmails = result.unknownEmails;
+      if (result.refused) state.pilot.refused = result.refused;
       note(
         'pilot_nominated',
-        `${result.users.length} users${result.unknownEmails.length ? `, ${result.unknownEmails.length} unknown` : ''}`,
+        `${result.users.length} users${result.unknownEmails.length ? `, ${result.unknownEmails.length} unknown` : ''}${result.refused?.length ? `, ${result.refused.length} refused` : ''}`,
       );
       return state.pilot;
     },
@@ -171,7 +172,17 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
       note('migration_list_built', `v${list.version}: ${list.total} users, ${list.flagged} flagged`);
       return list;
     },
-    { validator: (_source) => requireStage(['migration_list', 'list_review'], 'Building the migration list') },
+    {
+      validator: (source) => {
+        // A list by domain moves everyone with that address: only one of the domains this onboarding holds.
+        if (source.method === 'domain' && !input.emailDomains.some((d) => d.toLowerCase() === source.domain.toLowerCase()))
+          throw refuse(
+            `${source.domain} is not one of this onboarding's domains (${input.emailDomains.join(', ')})`,
+            'domain_not_in_onboarding',
+          );
+        requireStage(['migration_list', 'list_review'], 'Building the migration list');
+      },
+    },
   );
 
   setHandler(
@@ -271,6 +282,15 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
     return decision;
   };
 
+  /**
+   * Where the activity finds a decision's exclusions: in PostgreSQL by its link, where the approval
+   * route stored them, so a decision of any size keeps this history small. Histories recorded before
+   * that carry the users in the decision, and replay with them.
+   */
+  const exclusionsOf = (decision: ApprovalDecision) =>
+    decision.excludes ? { excludes: decision.excludes } : { tokenId: decision.tokenId };
+  const excludedCountOf = (decision: ApprovalDecision) => decision.excludedCount ?? decision.excludes?.length ?? 0;
+
   /** A decision naming users not on the list is reported and the list awaits a new decision; nothing is dropped. */
   const decideList = async (args: Parameters<OnboardingActivities['decideMigrationList']>[0]) => {
     try {
@@ -353,17 +373,17 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
         version: list.version,
       });
       if (decision.decision === 'approve') {
-        const approved = await decideList({ listId: list.listId, decision: 'approve', excludes: decision.excludes ?? [] });
+        const approved = await decideList({ listId: list.listId, decision: 'approve', ...exclusionsOf(decision) });
         if (!approved) continue;
         state.migration = approved;
         break;
       }
-      if (decision.excludes && decision.excludes.length > 0) {
+      if (excludedCountOf(decision) > 0) {
         const nextListId = `ml_${uuid4().replace(/-/g, '').slice(0, 24)}`;
         const revised = await decideList({
           listId: list.listId,
           decision: 'reject',
-          excludes: decision.excludes,
+          ...exclusionsOf(decision),
           reason: decision.reason,
           nextListId,
         });

@@ -36,6 +36,31 @@ function spDetails(connection: OnboardingDetail['connection']): SafeHtml {
 </dl>`;
 }
 
+/** Each email domain's ownership: verified (how), or the TXT record to publish, a DNS check and support's override. */
+function domains(o: OnboardingDetail): SafeHtml {
+  const base = `/support/onboardings/${encodeURIComponent(o.id)}/domains`;
+  const rows = o.domains.map(
+    (d) =>
+      html`<tr><td>${d.domain}</td><td>${
+        d.verified
+          ? html`<span class="badge ok">Verified</span> ${d.method === 'support' ? 'by support override' : d.method === 'dns' ? 'by DNS' : d.method} ${d.verifiedAt && time(d.verifiedAt)}`
+          : html`<span class="badge warn">Not verified</span>`
+      }</td><td><code>${d.record.name}</code> TXT <code>${d.record.value}</code></td></tr>`,
+  );
+  const unverified = o.domains.filter((d) => !d.verified);
+  return html`<p>The customer proves each domain is theirs by publishing its TXT record (it was in the mail with the SP details). Pilot users and the migration list wait until every domain is verified.</p>
+<div class="table-wrap"><table><caption class="vh">Email domains</caption><thead><tr><th scope="col">Domain</th><th scope="col">Ownership</th><th scope="col">TXT record</th></tr></thead><tbody>${rows}</tbody></table></div>
+${
+  unverified.length > 0 &&
+  html`<form method="post" action="${base}/verify"><button type="submit">Check DNS now</button></form>
+<details><summary>Override without DNS (audited)</summary>
+<form method="post" action="${base}/override">
+<label for="override-domain">Domain</label><select id="override-domain" name="domain">${unverified.map((d) => html`<option value="${d.domain}">${d.domain}</option>`)}</select>
+<label for="override-reason">Why you know the customer owns it</label><input type="text" id="override-reason" name="reason" required maxlength="1000">
+<button type="submit" class="secondary">Mark verified</button></form></details>`
+}`;
+}
+
 function pilot(o: OnboardingDetail): SafeHtml {
   const { users, customerConfirmed, supportConfirmed, unknownEmails } = o.pilot;
   if (users.length === 0) return html`<p class="muted">No pilot users nominated yet.</p>`;
@@ -96,6 +121,7 @@ ${meter('enable-progress', 'Enabled', progress.enabled, progress.total)}${meter(
 ${o.summary && html`<p>${o.summary.stage === 'completed' ? 'Completed' : 'Ended'}: ${plural(o.summary.counts.enforced, 'user')} enforced, ${plural(o.summary.counts.excluded, 'user')} excluded, ${plural(o.summary.counts.reverted, 'user')} reverted.</p>`}
 ${o.cancelReason && html`<p>Cancelled: ${o.cancelReason}</p>`}</section>
 <section aria-labelledby="h-sp"><h2 id="h-sp">SP details to send</h2>${spDetails(o.connection)}</section>
+<section aria-labelledby="h-domains"><h2 id="h-domains">Email domains</h2>${domains(o)}</section>
 <section aria-labelledby="h-pilot"><h2 id="h-pilot">Pilot</h2>${pilot(o)}</section>
 <section aria-labelledby="h-approvals"><h2 id="h-approvals">Pending approval links</h2>${approvals(o)}</section>
 <section aria-labelledby="h-list"><h2 id="h-list">Migration list</h2>${migration(view)}</section>

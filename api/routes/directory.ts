@@ -1,7 +1,7 @@
 import { Router } from 'express';
-import { createAccount, createUser, getUser, setUserSsoState } from '../../domain/directory.js';
+import { createAccount, createUser, getUser, releaseUser, setUserSsoState } from '../../domain/directory.js';
 import type { ApiDeps } from '../deps.js';
-import { createAccountBody, createUserBody, setUserSsoBody, userSidSchema } from '../schemas.js';
+import { createAccountBody, createUserBody, releaseUserBody, setUserSsoBody, userSidSchema } from '../schemas.js';
 
 export function directoryRouter({ database }: ApiDeps): Router {
   const router = Router();
@@ -17,6 +17,10 @@ export function directoryRouter({ database }: ApiDeps): Router {
   router.put('/users/:sid/sso', async (req, res) => {
     const body = setUserSsoBody.parse(req.body);
     res.json(await setUserSsoState(database.db, { sid: userSidSchema.parse(req.params.sid), ...body, actor: 'support' }));
+  });
+  router.post('/users/:sid/release', async (req, res) => {
+    const { reason } = releaseUserBody.parse(req.body);
+    res.json(await releaseUser(database.db, { sid: userSidSchema.parse(req.params.sid), actor: 'support', reason }));
   });
   return router;
 }

@@ -1,9 +1,18 @@
 import express, { Router } from 'express';
+import {
+  dnsTxtLookup,
+  domainStatuses,
+  domainUnverified,
+  overrideDomainVerification,
+  unverifiedDomains,
+  verifyDomainsByDns,
+} from '../../domain/domainClaims.js';
 import { pageMigrationList } from '../../domain/migrationLists.js';
 import {
   buildMigrationListFor,
   cancelOnboardingById,
   confirmPilotFor,
+  findOnboarding,
   getOnboarding,
   listOnboardings,
   nominatePilotUsersFor,
@@ -16,6 +25,8 @@ import type { ApiDeps } from '../deps.js';
 import {
   cancelBody,
   createOnboardingBody,
+  domainOverrideBody,
+  domainParam,
   idpConfigFieldsBody,
   idpConfigQuery,
   idpConfigUrlBody,
@@ -28,6 +39,13 @@ import {
 export function onboardingsRouter({ database, temporal, config, clock, approvalSecret }: ApiDeps): Router {
   const router = Router();
   const client = async () => (await temporal()).client;
+  const txtLookup = dnsTxtLookup(config.dnsResolver);
+  /** Pilot users and migration lists move real users: only once the customer has shown it owns every domain. */
+  const requireVerifiedDomains = async (id: string) => {
+    await findOnboarding(database.db, id);
+    const unverified = await unverifiedDomains(database.db, id);
+    if (unverified.length > 0) throw domainUnverified(unverified);
+  };
 
   router.post('/onboardings', async (req, res) => {
     const body = createOnboardingBody.parse(req.body);
@@ -60,6 +78,26 @@ export function onboardingsRouter({ database, temporal, config, clock, approvalS
     );
   });
 
+  // Looks up each unverified domain's TXT record now; verified ones stay verified.
+  router.post('/onboardings/:id/domains/verify', async (req, res) => {
+    const onboarding = await findOnboarding(database.db, req.params.id);
+    const results = await verifyDomainsByDns(database.db, txtLookup, {
+      onboardingId: onboarding.id,
+      secret: approvalSecret,
+      actor: 'support',
+      now: clock.now(),
+    });
+    res.json({ domains: results, allVerified: results.every((r) => r.verified) });
+  });
+
+  router.post('/onboardings/:id/domains/:domain/override', async (req, res) => {
+    const domain = domainParam.parse(req.params.domain);
+    const { reason } = domainOverrideBody.parse(req.body);
+    const onboarding = await findOnboarding(database.db, req.params.id);
+    await overrideDomainVerification(database.db, { onboardingId: onboarding.id, domain, actor: 'support', reason, now: clock.now() });
+    res.json({ domains: await domainStatuses(database.db, approvalSecret, onboarding.id) });
+  });
+
   // An IdP metadata document as the body, or JSON naming a metadata URL or the fields one by one.
   router.post('/onboardings/:id/idp-config', express.text({ type: idpMetadataTypes, limit: '1mb' }), async (req, res) => {
     let submission: IdpConfigSubmission;
@@ -78,6 +116,7 @@ export function onboardingsRouter({ database, temporal, config, clock, approvalS
 
   router.post('/onboardings/:id/pilot-users', async (req, res) => {
     const { emails } = pilotUsersBody.parse(req.body);
+    await requireVerifiedDomains(req.params.id);
     res.json(await nominatePilotUsersFor(database.db, await client(), req.params.id, emails));
   });
 
@@ -87,6 +126,7 @@ export function onboardingsRouter({ database, temporal, config, clock, approvalS
 
   router.post('/onboardings/:id/migration-list', async (req, res) => {
     const source = migrationListBody.parse(req.body);
+    await requireVerifiedDomains(req.params.id);
     res.status(202).json(await buildMigrationListFor(database.db, await client(), req.params.id, source));
   });
 

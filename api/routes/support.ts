@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import { recordAuditEvent } from '../../domain/audit.js';
+import { dnsTxtLookup, overrideDomainVerification, verifyDomainsByDns } from '../../domain/domainClaims.js';
 import { type MigrationListFilter as ListFilter, migrationListPage } from '../../domain/migrationListPages.js';
 import { confirmPilotFor, findOnboarding, getOnboarding } from '../../domain/onboardings.js';
 import { liveProblems, onboardingOverview } from '../../domain/supportOverview.js';
@@ -7,11 +8,11 @@ import { AppError } from '../../lib/errors.js';
 import { workflowIdFor } from '../../workflows/shared.js';
 import type { ApiDeps } from '../deps.js';
 import { localRedirectTarget, readCookie } from '../http.js';
+import { requireSameOrigin } from '../middleware/sameOrigin.js';
 import { judgeSupportToken, supportTokenFailuresAllowed } from '../middleware/supportAuth.js';
 import {
   clearSupportCookie,
   endSupportSession,
-  requireSameOrigin,
   setSupportCookie,
   supportCookieName,
   supportSessionEnded,
@@ -21,9 +22,18 @@ import { sendPage } from '../pages/layout.js';
 import { supportDashboardPage } from '../pages/supportDashboard.js';
 import { supportOnboardingPage } from '../pages/supportOnboarding.js';
 import { supportSignInPage } from '../pages/supportSignIn.js';
+import { domainOverrideForm } from '../schemas.js';
 
 const onboardingIdPattern = /^ob_[0-9a-f]{24}$/;
 const listPageSize = 50;
+
+/** What a step just done says at the top of the onboarding's page (`?done=`). */
+const notices: Record<string, string> = {
+  pilot_confirmed: 'Support’s pilot confirmation is recorded.',
+  domains_verified: 'Every email domain is verified.',
+  domains_unverified: 'Not every TXT record was found yet: check that each domain below publishes the record shown, then check again.',
+  domain_overridden: 'The domain is marked verified by support, with your reason in the audit trail.',
+};
 
 const temporalUnavailable = () =>
   new AppError('temporal_unavailable', 503, 'Temporal is not answering, and this page needs the workflow’s state. Try again shortly.');
@@ -38,6 +48,7 @@ export function supportPagesRouter(deps: ApiDeps): Router {
   const sessions = supportSessions(config.supportApiToken);
   const secure = config.publicBaseUrl.startsWith('https:');
   const form = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 });
+  const txtLookup = dnsTxtLookup(config.dnsResolver);
   const client = async () => {
     try {
       return (await deps.temporal()).client;
@@ -141,9 +152,33 @@ export function supportPagesRouter(deps: ApiDeps): Router {
           : undefined,
         path,
         refreshing: refreshing(req),
-        notice: req.query.done === 'pilot_confirmed' ? 'Support’s pilot confirmation is recorded.' : undefined,
+        notice: typeof req.query.done === 'string' ? notices[req.query.done] : undefined,
       }),
     );
+  });
+
+  // The same checks as the support API's (domain/domainClaims.ts), audited as support's.
+  router.post('/support/onboardings/:id/domains/verify', signedIn, async (req, res) => {
+    const id = String(req.params.id);
+    if (!onboardingIdPattern.test(id)) throw new AppError('not_found', 404, `onboarding ${id} not found`);
+    await findOnboarding(database.db, id);
+    const results = await verifyDomainsByDns(database.db, txtLookup, {
+      onboardingId: id,
+      secret: deps.approvalSecret,
+      actor: 'support',
+      now: clock.now(),
+    });
+    const done = results.every((r) => r.verified) ? 'domains_verified' : 'domains_unverified';
+    res.redirect(303, `/support/onboardings/${encodeURIComponent(id)}?done=${done}#h-domains`);
+  });
+
+  router.post('/support/onboardings/:id/domains/override', signedIn, form, async (req, res) => {
+    const id = String(req.params.id);
+    if (!onboardingIdPattern.test(id)) throw new AppError('not_found', 404, `onboarding ${id} not found`);
+    const { domain, reason } = domainOverrideForm.parse(req.body ?? {});
+    await findOnboarding(database.db, id);
+    await overrideDomainVerification(database.db, { onboardingId: id, domain, actor: 'support', reason, now: clock.now() });
+    res.redirect(303, `/support/onboardings/${encodeURIComponent(id)}?done=domain_overridden#h-domains`);
   });
 
   router.post('/support/onboardings/:id/pilot/confirm', signedIn, async (req, res) => {

@@ -18,7 +18,15 @@ export interface ApprovalRequestMail {
 }
 
 export type MailMessage =
-  | { kind: 'sp_details'; customerName: string; spEntityId: string; acsUrl: string; metadataUrl: string }
+  | {
+      kind: 'sp_details';
+      customerName: string;
+      spEntityId: string;
+      acsUrl: string;
+      metadataUrl: string;
+      /** The DNS TXT record that proves each not yet verified email domain is the customer's. */
+      domainRecords?: { domain: string; name: string; value: string }[];
+    }
   | ApprovalRequestMail
   | (Omit<ApprovalRequestMail, 'kind'> & { kind: 'approval_reminder'; reminderNumber: number })
   /** To support staff; `url` is the onboarding's page in the support console, when there is one. */
@@ -83,12 +91,18 @@ function spDetails(m: Extract<MailMessage, { kind: 'sp_details' }>): Draft {
       ['SP entity ID (audience)', m.spEntityId],
       ['ACS URL (Security Token Consumer URL)', checkedUrl(m.acsUrl)],
       ['SP metadata', checkedUrl(m.metadataUrl)],
+      ...(m.domainRecords ?? []).map((r): [string, string] => [`DNS TXT record for ${r.domain}`, `${r.name} with the value ${r.value}`]),
     ],
     checklistTitle: 'In the application settings, please make sure that:',
     checklist: [
       'the user’s email address is sent as the NameID (format emailAddress) or in an attribute such as email',
       'the SAML Response is signed, with SHA-256 or stronger',
       'the application is assigned at least to your pilot users',
+      ...(m.domainRecords?.length
+        ? [
+            'each DNS TXT record above is published in your domain’s DNS, so we can check the domain is yours (pilot users can sign in only after that); tell your support contact once it is',
+          ]
+        : []),
     ],
     action: { label: 'Download the SP metadata', url: m.metadataUrl },
     outro: [

@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import {
   cancelledResponse,
+  domainCheckResponse,
+  domainsResponse,
   idpConfigAcceptedResponse,
   migrationSchema,
   onboardingListResponse,
@@ -182,6 +184,52 @@ export const commands: Record<string, Command> = {
     },
   },
 
+  'verify-domains': {
+    usage: 'verify-domains ID',
+    summary: "look up each domain's TXT record now; the connection goes active once every domain is verified",
+    json: true,
+    async run(ctx, { values, positionals, name }) {
+      exactly(positionals, 1, name);
+      const id = onboardingId(positionals[0], name);
+      const checked = await ctx.api().request('POST', onboardingPath(id, '/domains/verify'), domainCheckResponse);
+      print(
+        ctx,
+        values,
+        checked,
+        [
+          ...checked.domains.map((d) =>
+            d.verified ? `${d.domain}: verified (${d.method})` : `${d.domain}: ${d.problem?.message} [${d.problem?.code}]`,
+          ),
+          checked.allVerified ? 'Every domain is verified.' : 'Not every domain is verified yet.',
+        ].join('\n'),
+      );
+      return checked.allVerified ? 0 : 1;
+    },
+  },
+
+  'override-domain': {
+    usage: 'override-domain ID DOMAIN --reason TEXT',
+    summary: "mark a domain verified without DNS, once you know another way that it is the customer's (audited)",
+    options: { reason: { type: 'string' } },
+    json: true,
+    async run(ctx, { values, positionals, name }) {
+      exactly(positionals, 2, name);
+      const id = onboardingId(positionals[0], name);
+      const domain = positionals[1];
+      if (!domain) throw new UsageError('name the DOMAIN', name);
+      const reason = required(values, 'reason', name);
+      const path = onboardingPath(id, `/domains/${encodeURIComponent(domain)}/override`);
+      const answer = await ctx.api().request('POST', path, domainsResponse, { json: { reason } });
+      print(
+        ctx,
+        values,
+        answer,
+        answer.domains.map((d) => `${d.domain}: ${d.verified ? `verified (${d.method})` : 'not verified'}`).join('\n'),
+      );
+      return 0;
+    },
+  },
+
   pilot: {
     usage: 'pilot ID EMAIL…',
     summary: 'nominate pilot users; they are enabled for SSO at once',
@@ -198,6 +246,7 @@ export const commands: Record<string, Command> = {
         [
           `Pilot users enabled for SSO: ${pilot.users.map((u) => u.email).join(', ') || 'none'}`,
           ...(pilot.unknownEmails.length ? [`Not users here (skipped): ${pilot.unknownEmails.join(', ')}`] : []),
+          ...(pilot.refused ?? []).map((r) => `Refused: ${r.message} [${r.code}]`),
           `Customer confirmed: ${pilot.customerConfirmed ? 'yes' : 'not yet'}; support confirmed: ${pilot.supportConfirmed ? 'yes' : 'not yet (npm run cli -- confirm-pilot ID)'}`,
         ].join('\n'),
       );

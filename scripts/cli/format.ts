@@ -37,7 +37,14 @@ export function onboardingDetail(o: Onboarding): string {
   const sections: string[] = [`${o.id}  ${o.customerName}`];
   sections.push(labelled('stage', [o.stage + (o.cancelReason ? ` (${o.cancelReason})` : '')]));
   sections.push(labelled('admin', [o.adminEmail]));
-  sections.push(labelled('domains', [o.emailDomains.join(', ')]));
+  sections.push(
+    labelled(
+      'domains',
+      o.domains.map((d) =>
+        d.verified ? `${d.domain}  verified (${d.method})` : `${d.domain}  not verified: publish TXT ${d.record.name} = ${d.record.value}`,
+      ),
+    ),
+  );
   sections.push(
     labelled(
       'connection',
@@ -57,6 +64,7 @@ export function onboardingDetail(o: Onboarding): string {
     labelled('pilot', [
       ...(pilotUsers.length ? pilotUsers : ['no pilot users yet']),
       ...(o.pilot.unknownEmails.length ? [`unknown emails: ${o.pilot.unknownEmails.join(', ')}`] : []),
+      ...(o.pilot.refused ?? []).map((r) => `refused: ${r.message} [${r.code}]`),
       `customer confirmed: ${yesNo(o.pilot.customerConfirmed)}   support confirmed: ${yesNo(o.pilot.supportConfirmed)}`,
     ]),
   );

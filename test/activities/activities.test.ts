@@ -2,7 +2,8 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, mailOutbox, pilotUsers } from '../../db/schema.js';
-import { approvalUrl, findApproval } from '../../domain/approvals.js';
+import { approvalUrl, claimApproval, findApproval, issueApproval } from '../../domain/approvals.js';
+import { releaseUser } from '../../domain/directory.js';
 import { newListId } from '../../domain/migrationLists.js';
 import type { MigrationSource } from '../../workflows/shared.js';
 import {
@@ -50,6 +51,24 @@ async function listOf(fixture: OnboardingFixture, users: UserRow[]) {
     connectionDomains: [fixture.domain],
     source: { method: 'userSids', userSids: sidsOf(users) },
   });
+}
+
+/** The link a decision was made with, its exclusions stored against it as the approval route stores them. */
+async function linkExcluding(fixture: OnboardingFixture, excludes: string[], decision: 'approve' | 'reject' = 'approve') {
+  const tokenId = `apr_${hex(16)}`;
+  await issueApproval(database.db, {
+    tokenId,
+    onboardingId: fixture.onboardingId,
+    step: 'migration_list',
+    approverEmail: `it-admin@${fixture.domain}`,
+    subjectVersion: 1,
+    expiresAt: new Date(now.getTime() + 7 * day),
+    secret: approvalSecret,
+    publicBaseUrl: harness.config.publicBaseUrl,
+    now,
+  });
+  await claimApproval(database.db, tokenId, decision, now, excludes);
+  return tokenId;
 }
 
 const rollout = (fixture: OnboardingFixture, listId: string, action: 'enable' | 'enforce', batchSize = 10) => ({
@@ -171,7 +190,11 @@ describe('rolloutUsers', () => {
     const users = await insertUsers(database, numbered(fixture.domain, 6));
     const list = await listOf(fixture, users);
     const excluded = [users[1]?.sid, users[4]?.sid].filter((s) => s !== undefined);
-    await activityAttempt().run(activities().decideMigrationList, { listId: list.listId, decision: 'approve', excludes: excluded });
+    await activityAttempt().run(activities().decideMigrationList, {
+      listId: list.listId,
+      decision: 'approve',
+      tokenId: await linkExcluding(fixture, excluded),
+    });
 
     await rolloutToEnd(fixture, list.listId, 'enable', 2);
     const enforced = await rolloutToEnd(fixture, list.listId, 'enforce', 2);
@@ -369,13 +392,98 @@ describe('buildMigrationList', () => {
     expect(built).toHaveLength(1);
   });
 
+  it('leaves out and names the users another connection serves, whatever the source, until support releases them', async () => {
+    const fixture = await newOnboarding(database);
+    const other = await newOnboarding(database);
+    const [theirs, ours] = [
+      await insertUsers(database, numbered(fixture.domain, 2), { ssoState: 'enforced', connectionId: other.connectionId }),
+      await insertUsers(database, numbered(fixture.domain, 2)),
+    ];
+    const account = await newAccount([...(theirs as UserRow[]), ...ours]);
+
+    for (const source of [
+      { method: 'domain', domain: fixture.domain },
+      { method: 'userSids', userSids: sidsOf([...theirs, ...ours]) },
+      { method: 'accountSids', accountSids: [account] },
+    ] as MigrationSource[]) {
+      const list = await build(fixture, source);
+      expect(list.total, source.method).toBe(2);
+      expect(sidsOf(ours).every((sid) => list.problems.every((p) => !p.values.includes(sid)))).toBe(true);
+      expect(list.problems.find((p) => p.code === 'other_connection')).toMatchObject({
+        message: expect.stringMatching(/^2 users sign in through another SSO connection/),
+        values: sidsOf(theirs).sort(),
+      });
+    }
+    const [released] = theirs;
+    await releaseUser(database.db, { sid: released?.sid as string, actor: 'support', reason: 'moved to the new company' });
+
+    const after = await build(fixture, { method: 'domain', domain: fixture.domain });
+
+    expect(after.total).toBe(3);
+    expect(after.problems.find((p) => p.code === 'other_connection')?.values).toEqual([theirs[1]?.sid]);
+    const [audit] = await database.db
+      .select()
+      .from(auditEvents)
+      .where(sql`${auditEvents.userSid} = ${released?.sid} and ${auditEvents.type} = 'user.released'`);
+    expect(audit).toMatchObject({
+      actor: 'support',
+      connectionId: other.connectionId,
+      detail: { from: 'enforced', reason: 'moved to the new company' },
+    });
+  });
+
+  it('never moves a user another connection took after the list was built', async () => {
+    const fixture = await newOnboarding(database);
+    const other = await newOnboarding(database);
+    const users = await insertUsers(database, numbered(fixture.domain, 3));
+    const list = await listOf(fixture, users);
+    const [taken] = users;
+    await database.sql`update users set sso_state = 'enforced', connection_id = ${other.connectionId} where sid = ${taken?.sid as string}`;
+
+    await rolloutToEnd(fixture, list.listId, 'enable');
+    await rolloutToEnd(fixture, list.listId, 'enforce');
+
+    const states = await userStates(database, sidsOf(users));
+    expect(states.get(taken?.sid as string)).toMatchObject({ ssoState: 'enforced', connectionId: other.connectionId });
+    for (const user of users.slice(1))
+      expect(states.get(user.sid)).toMatchObject({ ssoState: 'enforced', connectionId: fixture.connectionId });
+  });
+
+  it('refuses a domain list for a domain that is not one of the onboarding’s, without building anything', async () => {
+    const fixture = await newOnboarding(database);
+    const other = await newOnboarding(database);
+    await insertUsers(database, numbered(other.domain, 1));
+
+    const refused = build(fixture, { method: 'domain', domain: other.domain });
+
+    await expect(refused).rejects.toMatchObject({ type: 'domain_not_in_onboarding', nonRetryable: true });
+    const [{ n } = { n: -1 }] = await database.sql<
+      { n: number }[]
+    >`select count(*)::int as n from migration_lists where onboarding_id = ${fixture.onboardingId}`;
+    expect(n).toBe(0);
+  });
+
+  it('waits for the onboarding’s domains to be verified', async () => {
+    const fixture = await newOnboarding(database, undefined, { verified: false });
+    await insertUsers(database, numbered(fixture.domain, 1));
+
+    await expect(build(fixture, { method: 'domain', domain: fixture.domain })).rejects.toMatchObject({
+      type: 'domain_unverified',
+      nonRetryable: true,
+    });
+  });
+
   it('numbers the versions of each onboarding from 1, one more for each new list ID', async () => {
     const fixture = await newOnboarding(database);
     const other = await newOnboarding(database);
     await insertUsers(database, numbered(fixture.domain, 1));
     const source = { method: 'domain', domain: fixture.domain } as const;
 
-    const versions = [(await build(fixture, source)).version, (await build(fixture, source)).version, (await build(other, source)).version];
+    const versions = [
+      (await build(fixture, source)).version,
+      (await build(fixture, source)).version,
+      (await build(other, { method: 'domain', domain: other.domain })).version,
+    ];
 
     expect(versions).toEqual([1, 2, 1]);
   });
@@ -391,31 +499,62 @@ describe('decideMigrationList', () => {
     activityAttempt().run(activities().decideMigrationList, input);
   const picked = (users: UserRow[], ...indexes: number[]) => indexes.map((i) => users[i]?.sid as string);
 
-  it('approves the list with the given users excluded', async () => {
-    const { users, list } = await readyList();
+  it('approves the list with the users its link excluded', async () => {
+    const { fixture, users, list } = await readyList();
     const excludes = picked(users, 0, 2);
 
-    const decided = await decide({ listId: list.listId, decision: 'approve', excludes });
+    const decided = await decide({ listId: list.listId, decision: 'approve', tokenId: await linkExcluding(fixture, excludes) });
 
     expect(decided).toMatchObject({ listId: list.listId, version: list.version, status: 'approved', total: 4, excluded: 2 });
     const excluded = (await listEntries(database, list.listId)).filter((e) => e.excluded).map((e) => e.userSid);
     expect(excluded.sort()).toEqual([...excludes].sort());
   });
 
+  it('approves with the users listed in a decision from an old history, which carries them', async () => {
+    const { fixture, users, list } = await readyList();
+    const excludes = picked(users, 1, 3);
+
+    const decided = await decide({
+      listId: list.listId,
+      decision: 'approve',
+      excludes,
+      tokenId: await linkExcluding(fixture, picked(users, 0)),
+    });
+
+    expect(decided).toMatchObject({ status: 'approved', excluded: 2 });
+    const excluded = (await listEntries(database, list.listId)).filter((e) => e.excluded).map((e) => e.userSid);
+    expect(excluded.sort()).toEqual([...excludes].sort());
+  });
+
   it('refuses, without retrying, to approve with an exclusion that is not on the list', async () => {
-    const { list } = await readyList();
+    const { fixture, list } = await readyList();
     const stranger = newUserSid();
 
-    const decided = decide({ listId: list.listId, decision: 'approve', excludes: [stranger] });
+    const decided = decide({ listId: list.listId, decision: 'approve', tokenId: await linkExcluding(fixture, [stranger]) });
 
     await expect(decided).rejects.toBeInstanceOf(ApplicationFailure);
     await expect(decided).rejects.toMatchObject({ type: 'unknown_exclusions', nonRetryable: true, details: [[stranger]] });
   });
 
-  it('leaves the list as it was when an approval is refused for an unknown exclusion', async () => {
-    const { users, list } = await readyList();
+  it('names at most a hundred unknown exclusions, so a refusal stays small in the workflow history', async () => {
+    const { fixture, list } = await readyList();
+    const strangers = Array.from({ length: 150 }, newUserSid);
 
-    const decided = decide({ listId: list.listId, decision: 'approve', excludes: [...picked(users, 1), newUserSid()] });
+    const decided = decide({ listId: list.listId, decision: 'approve', tokenId: await linkExcluding(fixture, strangers) });
+
+    const failure = await decided.catch((error: unknown) => error as ApplicationFailure);
+    expect(failure).toMatchObject({ type: 'unknown_exclusions' });
+    expect((failure as ApplicationFailure).details?.[0]).toEqual([...strangers].sort().slice(0, 100));
+  });
+
+  it('leaves the list as it was when an approval is refused for an unknown exclusion', async () => {
+    const { fixture, users, list } = await readyList();
+
+    const decided = decide({
+      listId: list.listId,
+      decision: 'approve',
+      tokenId: await linkExcluding(fixture, [...picked(users, 1), newUserSid()]),
+    });
 
     await expect(decided).rejects.toMatchObject({ type: 'unknown_exclusions' });
     const [row] = await database.sql<{ status: string; excluded: number }[]>`
@@ -425,11 +564,11 @@ describe('decideMigrationList', () => {
   });
 
   it('a rejection with exclusions yields the next version with them excluded, keeping earlier exclusions', async () => {
-    const { users, list } = await readyList();
+    const { fixture, users, list } = await readyList();
     const second = await decide({
       listId: list.listId,
       decision: 'reject',
-      excludes: picked(users, 0),
+      tokenId: await linkExcluding(fixture, picked(users, 0), 'reject'),
       reason: 'Ann left',
       nextListId: newListId(),
     });
@@ -437,7 +576,7 @@ describe('decideMigrationList', () => {
     const third = await decide({
       listId: second.listId,
       decision: 'reject',
-      excludes: picked(users, 3),
+      tokenId: await linkExcluding(fixture, picked(users, 3), 'reject'),
       reason: 'Dan is a shared mailbox',
       nextListId: newListId(),
     });
@@ -451,9 +590,15 @@ describe('decideMigrationList', () => {
   });
 
   it('a rejection refuses an exclusion that is not on the list rather than dropping it', async () => {
-    const { list } = await readyList();
+    const { fixture, list } = await readyList();
 
-    const decided = decide({ listId: list.listId, decision: 'reject', excludes: [newUserSid()], reason: 'typo', nextListId: newListId() });
+    const decided = decide({
+      listId: list.listId,
+      decision: 'reject',
+      tokenId: await linkExcluding(fixture, [newUserSid()], 'reject'),
+      reason: 'typo',
+      nextListId: newListId(),
+    });
 
     await expect(decided).rejects.toMatchObject({ type: 'unknown_exclusions', nonRetryable: true });
   });
@@ -580,7 +725,7 @@ describe('enablePilotUsers', () => {
 
     const result = await enable(fixture, [`  ${user.email.toUpperCase()} `]);
 
-    expect(result).toEqual({ users: [{ sid: user.sid, email: user.email }], unknownEmails: [] });
+    expect(result).toEqual({ users: [{ sid: user.sid, email: user.email }], unknownEmails: [], refused: [] });
   });
 
   it('does not take a lookalike address (Kelvin sign for K) for another user', async () => {
@@ -722,6 +867,42 @@ describe('revertEnforcement', () => {
     ]);
   });
 
+  it('to none gives every user the list changed the state and connection they had before it', async () => {
+    const fixture = await newOnboarding(database);
+    const [pilot] = await insertUsers(database, numbered(fixture.domain, 1), { ssoState: 'enabled', connectionId: fixture.connectionId });
+    const fresh = await insertUsers(database, numbered(fixture.domain, 2));
+    const users = [pilot as UserRow, ...fresh];
+    const list = await listOf(fixture, users);
+    await rolloutToEnd(fixture, list.listId, 'enable');
+    await rolloutToEnd(fixture, list.listId, 'enforce');
+
+    await revert(fixture, list.listId, 'none');
+
+    const states = await userStates(database, sidsOf(users));
+    expect(users.map((u) => [states.get(u.sid)?.ssoState, states.get(u.sid)?.connectionId])).toEqual([
+      ['enabled', fixture.connectionId],
+      ['none', null],
+      ['none', null],
+    ]);
+    const reverted = await database.sql<{ sid: string; to: string }[]>`
+      select user_sid as sid, detail->>'to' as to from audit_events
+      where onboarding_id = ${fixture.onboardingId} and type = 'user.sso_reverted' order by user_sid`;
+    expect(new Map(reverted.map((r) => [r.sid, r.to]))).toEqual(new Map(users.map((u, i) => [u.sid, i === 0 ? 'enabled' : 'none'])));
+  });
+
+  it('to none leaves alone a user who moved to another connection since', async () => {
+    const { fixture, users, list } = await enforcedList(2);
+    const other = await newOnboarding(database);
+    const [moved] = users;
+    await database.sql`update users set connection_id = ${other.connectionId} where sid = ${moved?.sid as string}`;
+
+    await revert(fixture, list.listId, 'none');
+
+    const states = await userStates(database, sidsOf(users));
+    expect(states.get(moved?.sid as string)).toMatchObject({ ssoState: 'enforced', connectionId: other.connectionId });
+    expect(states.get(users[1]?.sid as string)).toMatchObject({ ssoState: 'none', connectionId: null });
+  });
+
   it('reverts nothing and records nothing when run again', async () => {
     const { fixture, users, list } = await enforcedList(2);
     await revert(fixture, list.listId, 'enabled');
@@ -744,7 +925,7 @@ describe('revertEnforcement', () => {
     await activityAttempt().run(activities().decideMigrationList, {
       listId: list.listId,
       decision: 'approve',
-      excludes: [excludedUser.sid],
+      tokenId: await linkExcluding(fixture, [excludedUser.sid]),
     });
     await rolloutToEnd(fixture, list.listId, 'enable');
     await rolloutToEnd(fixture, list.listId, 'enforce');

@@ -219,6 +219,18 @@ const bodyCases: { method: Method; template: string; path: string; bodies: unkno
       { reason: 'x', revertTo: 'maybe' },
     ],
   },
+  {
+    method: 'post',
+    template: '/api/onboardings/{id}/domains/{domain}/override',
+    path: `${unknownOnboarding}/domains/doc.test/override`,
+    bodies: [{ reason: 'checked with the customer by phone' }, { reason: '' }, {}, { reason: 'x', domain: 'doc.test' }],
+  },
+  {
+    method: 'post',
+    template: '/api/users/{sid}/release',
+    path: `/api/users/${unknownUserSid}/release`,
+    bodies: [{ reason: 'moved to the new company' }, { reason: '' }, {}, { reason: 'x', state: 'none' }],
+  },
 ];
 
 describe('request bodies: the document and the API agree on what is valid', () => {
@@ -326,6 +338,14 @@ describe('responses: what the API sends matches the documented schemas', () => {
     await env.waitForStage(id, 'pilot');
 
     expectDocumentedResponse('post', '/api/onboardings/{id}/pilot/confirm', await env.api('POST', `/api/onboardings/${id}/pilot/confirm`));
+    expectDocumentedResponse(
+      'post',
+      '/api/onboardings/{id}/domains/verify',
+      await env.api('POST', `/api/onboardings/${id}/domains/verify`),
+    );
+    const overridden = await env.api('POST', `/api/onboardings/${id}/domains/${domain}/override`, { reason: 'checked by phone' });
+    expect(overridden.status).toBe(200);
+    expectDocumentedResponse('post', '/api/onboardings/{id}/domains/{domain}/override', overridden);
     const nominated = await env.api('POST', `/api/onboardings/${id}/pilot-users`, { emails: [`alice@${domain}`, `ghost@${domain}`] });
     expectDocumentedResponse('post', '/api/onboardings/{id}/pilot-users', nominated);
     expectDocumentedResponse('post', '/api/onboardings/{id}/pilot/confirm', await env.api('POST', `/api/onboardings/${id}/pilot/confirm`));

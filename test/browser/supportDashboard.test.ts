@@ -5,7 +5,7 @@ import { consoleErrors, launchBrowser, screenshot, type TestBrowser } from '../s
 import { supportToken, testDatabase } from '../support/deps.js';
 import { type SimpleSamlIdp, startSimpleSamlIdp } from '../support/idp/simplesamlphp.js';
 import { type OnboardingTestEnv, startOnboardingEnv } from '../support/onboarding-env.js';
-import { approvalLinkFromMail, createDomainUsers, postApproval } from '../support/onboarding-http.js';
+import { approvalLinkFromMail, createDomainUsers, overrideDomains, postApproval } from '../support/onboarding-http.js';
 
 const database = testDatabase();
 const domain = `rollout-${randomBytes(4).toString('hex')}.test`;
@@ -105,6 +105,7 @@ describe('support watching onboardings on the dashboard', () => {
       options: { reminderEvery: 'PT1H', approvalTimeout: 'P1D', notifyUsers: false, batchSize },
     });
     id = started.body.id;
+    await overrideDomains(env.api, id);
     const configured = await env.api<{ connection: { spEntityId: string; acsUrl: string; metadataUrl: string } }>(
       'POST',
       `/api/onboardings/${id}/idp-config`,

@@ -95,7 +95,18 @@ describe('usage and exit codes', () => {
   it('lists every command and the exit codes with help', async () => {
     const { code, stdout } = await cli(['help']);
     expect(code).toBe(0);
-    for (const command of ['start', 'status', 'idp-config', 'pilot', 'confirm-pilot', 'migrate', 'cancel', 'watch']) {
+    for (const command of [
+      'start',
+      'status',
+      'idp-config',
+      'verify-domains',
+      'override-domain',
+      'pilot',
+      'confirm-pilot',
+      'migrate',
+      'cancel',
+      'watch',
+    ]) {
       expect(stdout).toContain(`\n  ${command} `.replace(/ $/, ''));
     }
     expect(stdout).toContain('Exit codes: 0 done; 1 the API refused');
@@ -224,6 +235,29 @@ describe('an onboarding driven from the CLI', () => {
     expect(stderr).toBe('wrong_stage: IdP configuration is not possible in stage pilot (needs config_intake)\n');
   });
 
+  it('verify-domains says what DNS answered, exit 1 while a domain is not verified', async () => {
+    const { code, stdout } = await cli(['verify-domains', id]);
+    expect(code).toBe(1);
+    expect(stdout).toContain(`${domain}: the DNS lookup of _sso-onboarding.${domain} failed`);
+    expect(stdout).toContain('Not every domain is verified yet.');
+    const status = await cli(['status', id]);
+    expect(status.stdout).toMatch(
+      new RegExp(`^domains\\s+${domain.replaceAll('.', '\\.')}  not verified: publish TXT _sso-onboarding\\.`, 'm'),
+    );
+  });
+
+  it('pilot is refused until the domain is verified; override-domain needs a reason and verifies it', async () => {
+    const early = await cli(['pilot', id, people[0]?.email as string]);
+    expect(early.code).toBe(1);
+    expect(early.stderr).toMatch(/^domain_unverified: /);
+    const noReason = await cli(['override-domain', id, domain]);
+    expect(noReason.code).toBe(2);
+    expect(noReason.stderr).toContain('--reason is required');
+    const { code, stdout } = await cli(['override-domain', id, domain, '--reason', 'checked with the customer by phone']);
+    expect(code).toBe(0);
+    expect(stdout).toBe(`${domain}: verified (support)\n`);
+  });
+
   it('pilot nominates users and names the emails that are not users', async () => {
     const { code, stdout } = await cli(['pilot', id, people[0]?.email as string, `ghost@${domain}`]);
     expect(code).toBe(0);
@@ -268,7 +302,8 @@ describe('an onboarding driven from the CLI', () => {
 
 describe('cancelling from the CLI', () => {
   it('cancel exits 0 with the reason, a watch of it exits 4, and cancelling again is refused with exit 1', async () => {
-    const started = await cli(['start', '--customer', 'Cancel Corp', '--admin', adminEmail, '--domain', domain]);
+    // Its own domain: the completed onboarding above still holds the first one.
+    const started = await cli(['start', '--customer', 'Cancel Corp', '--admin', adminEmail, '--domain', `cancel-${domain}`]);
     const id = startedId(started.stdout);
     const watch = startCli(['watch', id, '--interval', '100']);
     await until(() => watch.stderr().includes(': config_intake:'), 'watch to report config_intake');

@@ -13,6 +13,7 @@ import { createTestConnection, plannedConnection, type SamlTestApp, ssoUser, sta
 const database = testDatabase();
 const idpEntityId = 'https://idp.example.test/metadata';
 const domain = uniqueDomain();
+const onboardingId = `ob_${randomBytes(12).toString('hex')}`;
 let app: SamlTestApp;
 let idp: SelfSignedCertificate;
 let planned: ReturnType<typeof plannedConnection>;
@@ -21,8 +22,18 @@ beforeAll(async () => {
   app = await startSamlTestApp(database, {}, { TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}` });
   idp = await generateSelfSignedCertificate({ commonName: 'idp.example.test' });
   planned = plannedConnection(app.baseUrl);
+  await database.db.insert(onboardings).values({
+    id: onboardingId,
+    workflowId: `onboarding-${onboardingId}`,
+    customerName: 'Acme',
+    adminEmail: `admin@${domain}`,
+    emailDomains: [domain],
+    options: {},
+  });
+  // The onboarding's connection: a pilot's first login counts only for the onboarding it came through.
   await createTestConnection(database, {
     id: planned.id,
+    onboardingId,
     idpEntityId,
     ssoUrl: 'https://idp.example.test/sso',
     ssoBinding: 'redirect',
@@ -44,15 +55,6 @@ describe('logins while Temporal is unreachable', () => {
   it('logs a pilot user in through SSO and records the first login', async () => {
     const address = `pilot@${domain}`;
     const user = await ssoUser(database, address, 'enabled', planned.id);
-    const onboardingId = `ob_${randomBytes(12).toString('hex')}`;
-    await database.db.insert(onboardings).values({
-      id: onboardingId,
-      workflowId: `onboarding-${onboardingId}`,
-      customerName: 'Acme',
-      adminEmail: `admin@${domain}`,
-      emailDomains: [domain],
-      options: {},
-    });
     await database.db.insert(pilotUsers).values({ onboardingId, userSid: user.sid, email: address });
     const samlResponse = await signedResponse({
       destination: planned.acsUrl,

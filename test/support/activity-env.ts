@@ -4,7 +4,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createActivities, type OnboardingActivities } from '../../activities/index.js';
 import type { Database } from '../../db/client.js';
-import { onboardings, ssoConnections } from '../../db/schema.js';
+import { domainClaims, onboardings, ssoConnections } from '../../db/schema.js';
 import { createMailer, type Mailer } from '../../domain/mail/outbox.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Config } from '../../lib/config.js';
@@ -63,8 +63,15 @@ export interface OnboardingFixture {
   domain: string;
 }
 
-/** The onboarding row and its connection that migration lists, approval links and users refer to. */
-export async function newOnboarding(database: Database, domain = `acme-${hex()}.test`): Promise<OnboardingFixture> {
+/**
+ * The onboarding row and its connection that migration lists, approval links and users refer to, holding
+ * its domain (verified unless `verified: false`, as support's override leaves it).
+ */
+export async function newOnboarding(
+  database: Database,
+  domain = `acme-${hex()}.test`,
+  { verified = true }: { verified?: boolean } = {},
+): Promise<OnboardingFixture> {
   const onboardingId = `ob_${hex(12)}`;
   const connectionId = `conn_${hex(12)}`;
   await database.db.insert(onboardings).values({
@@ -83,7 +90,13 @@ export async function newOnboarding(database: Database, domain = `acme-${hex()}.
     ssoUrl: `https://idp.${domain}/sso`,
     ssoBinding: 'redirect',
     emailDomains: [domain],
-    status: 'active',
+    status: verified ? 'active' : 'draft',
+  });
+  await database.db.insert(domainClaims).values({
+    domain,
+    onboardingId,
+    connectionId,
+    ...(verified ? { verifiedAt: new Date(), verificationMethod: 'support' as const, verifiedBy: 'test' } : {}),
   });
   return { onboardingId, connectionId, domain };
 }

@@ -21,6 +21,9 @@ export function testConfig(overrides: NodeJS.ProcessEnv = {}): Config {
     SUPPORT_API_TOKEN: supportToken,
     APPROVAL_LINK_SECRET: approvalSecret,
     PUBLIC_BASE_URL: 'http://localhost:3000',
+    // No DNS server listens there: a domain check answers dns_lookup_failed at once, never the machine's resolvers.
+    // test/api/domainClaims.test.ts points it at a real one on loopback.
+    DNS_RESOLVER: '127.0.0.1:1',
     ...overrides,
   });
 }

@@ -6,6 +6,7 @@ import { testDatabase } from '../support/deps.js';
 import { recordHistory } from '../support/histories.js';
 import { type SimpleSamlIdp, startSimpleSamlIdp } from '../support/idp/simplesamlphp.js';
 import { type OnboardingTestEnv, startOnboardingEnv } from '../support/onboarding-env.js';
+import { overrideDomains } from '../support/onboarding-http.js';
 import { extractLinks } from '../support/smtp.js';
 
 const database = testDatabase();
@@ -32,6 +33,7 @@ async function onboardingAtPilot(domain: string, options: Record<string, unknown
     options,
   });
   const id = started.body.id;
+  await overrideDomains(env.api, id);
   expect((await env.api('POST', `/api/onboardings/${id}/idp-config`, idp.metadataXml)).status).toBe(200);
   await env.waitForStage(id, 'pilot');
   return { id, adminEmail };
@@ -96,6 +98,7 @@ describe('onboarding timers and faults', () => {
       adminEmail: `a@${domain}`,
       emailDomains: [domain],
     });
+    await overrideDomains(env.api, started.body.id);
     const res = await env.api<{ error: { code: string; message: string } }>('POST', `/api/onboardings/${started.body.id}/migration-list`, {
       method: 'domain',
       domain,

@@ -7,6 +7,7 @@ import { recordHistory } from '../support/histories.js';
 import { loginAtIdp, parseForms } from '../support/idp/browserless.js';
 import { type SimpleSamlIdp, startSimpleSamlIdp } from '../support/idp/simplesamlphp.js';
 import { type OnboardingTestEnv, startOnboardingEnv } from '../support/onboarding-env.js';
+import { overrideDomains } from '../support/onboarding-http.js';
 import { extractLinks, type ReceivedMail } from '../support/smtp.js';
 
 const database = testDatabase();
@@ -71,7 +72,7 @@ async function passwordLogin(email: string) {
 
 describe('an onboarding from IdP details to SSO enforced, through the HTTP API and mailed links', () => {
   let id: string;
-  let connection: { id: string; spEntityId: string; acsUrl: string; metadataUrl: string };
+  let connection: { id: string; spEntityId: string; acsUrl: string; metadataUrl: string; status: string };
 
   it('starts in config_intake', async () => {
     const res = await env.api<{ id: string; stage: string }>('POST', '/api/onboardings', {
@@ -112,11 +113,23 @@ describe('an onboarding from IdP details to SSO enforced, through the HTTP API a
     await idp.addServiceProvider({ entityId: connection.spEntityId, acsUrl: connection.acsUrl });
     const mail = await env.smtp.waitFor((m) => m.to.includes(adminEmail) && m.text.includes(connection.acsUrl));
     expect(mail.text).toContain(connection.spEntityId);
+    // The TXT record that proves the domain is the customer's comes with the SP details.
+    const [claim] = (await env.api<{ domains: { record: { name: string; value: string } }[] }>('GET', `/api/onboardings/${id}`)).body
+      .domains;
+    expect(claim?.record.name).toBe(`_sso-onboarding.${domain}`);
+    expect(mail.text).toContain(`${claim?.record.name} with the value ${claim?.record.value}`);
     await env.waitForStage(id, 'pilot');
+    expect(connection.status).toBe('draft');
   });
 
   it('enables the nominated pilot users, records their first SSO login, and needs both confirmations', async () => {
     const alice = people[0] as (typeof people)[number];
+    // Not before the domain is verified: the connection is a draft until then.
+    const early = await env.api<{ error: { code: string } }>('POST', `/api/onboardings/${id}/pilot-users`, { emails: [alice.email] });
+    expect(early.status).toBe(409);
+    expect(early.body.error.code).toBe('domain_unverified');
+    await overrideDomains(env.api, id);
+    expect((await env.api<{ connection: { status: string } }>('GET', `/api/onboardings/${id}`)).body.connection.status).toBe('active');
     const nominated = await env.api<{ users: { email: string }[]; unknownEmails: string[] }>('POST', `/api/onboardings/${id}/pilot-users`, {
       emails: [alice.email, `ghost@${domain}`],
     });

@@ -4,6 +4,7 @@ import { workflowIdFor } from '../../workflows/shared.js';
 import { testDatabase } from '../support/deps.js';
 import { type SimpleSamlIdp, startSimpleSamlIdp } from '../support/idp/simplesamlphp.js';
 import { type OnboardingTestEnv, startOnboardingEnv } from '../support/onboarding-env.js';
+import { overrideDomains } from '../support/onboarding-http.js';
 import { extractLinks } from '../support/smtp.js';
 
 const database = testDatabase();
@@ -41,6 +42,7 @@ describe('an onboarding of 100,000 users', () => {
       options: { reminderEvery: 'PT1H', approvalTimeout: 'P7D', notifyUsers: false, batchSize: 2000 },
     });
     const id = body.id;
+    await overrideDomains(env.api, id);
     expect((await env.api('POST', `/api/onboardings/${id}/idp-config`, idp.metadataXml)).status).toBe(200);
     await env.waitForStage(id, 'pilot');
     await env.api('POST', `/api/onboardings/${id}/pilot-users`, { emails: [`person1@${domain}`] });

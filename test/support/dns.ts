@@ -1,0 +1,95 @@
+// A real DNS server on loopback: dnsmasq (Debian's dnsmasq-base), answering for *.test from the TXT
+// records a test publishes and NXDOMAIN for every other name there. dnsmasq reads its records once, so
+// publishing restarts it on the same port; the service under test keeps asking the same address.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { Resolver } from 'node:dns/promises';
+import { pollUntil } from './poll.js';
+import { killOnExit } from './processes.js';
+
+export interface DnsServer {
+  /** `127.0.0.1:port`, for DNS_RESOLVER. */
+  address: string;
+  /** Serves these TXT records (name → values) from now on, instead of the ones before. */
+  publish(records: Record<string, string[]>): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function freeUdpPort(): Promise<number> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
+}
+
+const readyName = 'ready.dns-server.test';
+
+export async function startDnsServer(): Promise<DnsServer> {
+  const port = await freeUdpPort();
+  const address = `127.0.0.1:${port}`;
+  let child: ChildProcess | undefined;
+  let output = '';
+
+  async function stop(): Promise<void> {
+    const running = child;
+    child = undefined;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
+    const exited = new Promise((resolve) => running.once('exit', resolve));
+    running.kill('SIGTERM');
+    await exited;
+  }
+
+  async function start(records: Record<string, string[]>): Promise<void> {
+    // One string per record; dnsmasq would split a value at its commas (and keep quotes literally).
+    const txt = Object.entries({ ...records, [readyName]: ['ready'] }).flatMap(([name, values]) =>
+      values.map((value) => {
+        if (/[",]/.test(value)) throw new Error(`a test TXT value without commas or quotes, please: ${value}`);
+        return `--txt-record=${name},${value}`;
+      }),
+    );
+    output = '';
+    const started = spawn(
+      'dnsmasq',
+      [
+        '--keep-in-foreground',
+        '--conf-file=/dev/null',
+        `--port=${port}`,
+        '--listen-address=127.0.0.1',
+        '--bind-interfaces',
+        '--no-resolv',
+        '--no-hosts',
+        '--no-poll',
+        '--pid-file=',
+        '--local=/test/',
+        '--log-facility=-',
+        ...txt,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child = started;
+    killOnExit(started);
+    started.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    started.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const resolver = new Resolver({ timeout: 200, tries: 1 });
+    resolver.setServers([address]);
+    await pollUntil(
+      `dnsmasq answering on ${address}`,
+      async () => {
+        if (started.exitCode !== null) throw new Error(`dnsmasq exited with ${started.exitCode}: ${output}`);
+        return (await resolver.resolveTxt(readyName)).length > 0 ? true : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 25 },
+    );
+  }
+
+  await start({});
+  return {
+    address,
+    async publish(records) {
+      await stop();
+      await start(records);
+    },
+    close: stop,
+  };
+}

@@ -1,0 +1,77 @@
+// A decision of any size keeps the workflow's history small: the approver's exclusions are stored in
+// PostgreSQL against the link, and the workflow is sent their count. 20,000 exclusions of a 25,000-user
+// list (60,000 once failed with GrpcMessageTooLarge) go through the mailed link's form in one post.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { workflowIdFor } from '../../workflows/shared.js';
+import { testDatabase } from '../support/deps.js';
+import { generateSelfSignedCertificate } from '../support/idp/self-signed.js';
+import { type OnboardingTestEnv, startOnboardingEnv } from '../support/onboarding-env.js';
+import { approvalLinkFromMail, createDomainUsers, overrideDomains, postApproval } from '../support/onboarding-http.js';
+
+const database = testDatabase();
+let env: OnboardingTestEnv;
+
+beforeAll(async () => {
+  env = await startOnboardingEnv(database);
+});
+afterAll(async () => {
+  await env?.close();
+  await database.close();
+});
+
+describe('an approval excluding 20,000 users of a 25,000-user list', () => {
+  it('is decided through the link, enables exactly the rest, and leaves the SIDs out of the history', async () => {
+    const domain = `large-${randomBytes(3).toString('hex')}.test`;
+    const adminEmail = `admin@${domain}`;
+    const total = 25_000;
+    await createDomainUsers(database, domain, total);
+    const started = await env.api<{ id: string }>('POST', '/api/onboardings', {
+      customerName: 'Large Co',
+      adminEmail,
+      emailDomains: [domain],
+      options: { reminderEvery: 'PT1H', approvalTimeout: 'P1D', notifyUsers: false, batchSize: 2000 },
+    });
+    const { id } = started.body;
+    await overrideDomains(env.api, id);
+    const certificatePem = (await generateSelfSignedCertificate({ commonName: 'idp.large.test' })).certificatePem;
+    const configured = await env.api('POST', `/api/onboardings/${id}/idp-config`, {
+      entityId: 'https://idp.large.test/metadata',
+      ssoUrl: 'https://127.0.0.1/sso',
+      ssoBinding: 'redirect',
+      certificates: [certificatePem],
+    });
+    expect(configured.status, JSON.stringify(configured.body)).toBe(200);
+    await env.waitForStage(id, 'pilot');
+    expect((await env.api('POST', `/api/onboardings/${id}/pilot-users`, { emails: [`user000001@${domain}`] })).status).toBe(200);
+    expect((await postApproval(await approvalLinkFromMail(env.smtp, adminEmail, /pilot/i))).status).toBe(200);
+    expect((await env.api('POST', `/api/onboardings/${id}/pilot/confirm`)).status).toBe(200);
+    await env.waitForStage(id, 'migration_list');
+    const list = await env.api<{ total: number }>('POST', `/api/onboardings/${id}/migration-list`, { method: 'domain', domain });
+    expect(list.body.total).toBe(total);
+    // Everyone but the first 5,000 users (the pilot user among those kept).
+    const excluded = (
+      await database.sql<{ sid: string }[]>`
+        select 'US' || md5(${domain} || g::text) as sid from generate_series(5001, ${total}) g`
+    ).map((r) => r.sid);
+    expect(excluded).toHaveLength(20_000);
+
+    const answer = await postApproval(await approvalLinkFromMail(env.smtp, adminEmail, /migration list/i), {
+      decision: 'approve',
+      excluded: excluded.join(' '),
+    });
+
+    expect(answer.status, answer.body.slice(0, 300)).toBe(200);
+    const waiting = (await env.waitForStage(id, 'awaiting_go_ahead', 120_000)) as { migration: { total: number; excluded: number } };
+    expect(waiting.migration).toMatchObject({ total, excluded: 20_000 });
+    const [states] = await database.sql<{ enabled: number; none: number }[]>`
+      select count(*) filter (where sso_state = 'enabled')::int as enabled, count(*) filter (where sso_state = 'none')::int as none
+      from users where email like ${`%@${domain}`}`;
+    expect(states).toEqual({ enabled: 5_000, none: 20_000 });
+    const client = await env.client();
+    const history = JSON.stringify(await client.workflow.getHandle(workflowIdFor(id)).fetchHistory());
+    expect(history).not.toContain(excluded[0]);
+    expect(history).not.toContain(excluded.at(-1));
+    expect(history.length).toBeLessThan(512 * 1024);
+  }, 240_000);
+});
