@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import { createRefusalAudit } from '../domain/loginAudit.js';
 import type { ApiDeps } from './deps.js';
+import { refuseControlCharactersInUrl } from './middleware/controlCharacters.js';
 import { errorHandler, notFoundHandler } from './middleware/errors.js';
 import { requireSupportToken } from './middleware/supportAuth.js';
 import { traceRequests } from './middleware/trace.js';
@@ -42,6 +43,7 @@ export function createApp(deps: ApiDeps): Express {
     });
     next();
   });
+  app.use(refuseControlCharactersInUrl);
   // The ACS first: it takes the most traffic, junk included, and shares no path with the others.
   app.use(samlRouter(deps));
   app.use(healthRouter(deps));

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { OnboardingActivities } from '../activities/index.js';
 import type { Config } from '../lib/config.js';
+import { dataErrorsAreFinal } from './dataErrors.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -19,6 +20,7 @@ export function createOnboardingWorker({ connection, config, activities, workflo
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     activities,
+    interceptors: { activity: [dataErrorsAreFinal] },
     // Heartbeats carry cancellation to a running rollout; sending them often makes a cancel prompt.
     maxHeartbeatThrottleInterval: '2 seconds',
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),

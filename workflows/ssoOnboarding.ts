@@ -6,6 +6,7 @@ import {
   CancellationScope,
   condition,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -31,9 +32,11 @@ import {
   submitIdpConfig,
 } from './shared.js';
 
+// Every retry is bounded: an activity that keeps failing ends as a problem on the onboarding (see
+// `step` below) instead of retrying for ever. Ten attempts ride out a few minutes of outage.
 const quick = proxyActivities<OnboardingActivities>({
   startToCloseTimeout: '1 minute',
-  retry: { maximumInterval: '30 seconds' },
+  retry: { maximumInterval: '30 seconds', maximumAttempts: 10 },
 });
 // Activities run from Update handlers: someone waits for the answer, so a fault surfaces after a few
 // tries instead of retrying forever. Config validation may fetch metadata by URL (10 s timeout).
@@ -45,10 +48,11 @@ const interactive = proxyActivities<OnboardingActivities>({
 // however long the list, and a retry resumes where the last heartbeat left off.
 // On cancel, wait until the activity has stopped (after its batch in flight) before reverting, or a
 // batch still running would enforce users after the revert.
+// A hundred attempts (each resuming at its last heartbeat) ride out about an hour of outage.
 const rollout = proxyActivities<OnboardingActivities>({
   startToCloseTimeout: '6 hours',
   heartbeatTimeout: '30 seconds',
-  retry: { maximumInterval: '30 seconds' },
+  retry: { maximumInterval: '30 seconds', maximumAttempts: 100 },
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 
@@ -70,6 +74,8 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
     cancelReason: null,
     summary: null,
   };
+  // Runs started before steps could be interrupted replay as they ran (see `runStep`).
+  const interruptibleSteps = patched('interruptible-steps');
   const decisions = new Map<ApprovalStep, ApprovalDecision>();
   let cancelRequest: { reason: string; actor: string; revertTo: 'enabled' | 'none' | 'keep' } | null = null;
   let revertedCount = 0;
@@ -79,11 +85,63 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
     state.events.push({ at: new Date().toISOString(), type, ...(detail ? { detail } : {}) });
     if (state.events.length > maxEvents) state.events.splice(0, state.events.length - maxEvents);
   };
+  /**
+   * A step of the main line (the activities it waits for). A cancel request interrupts it, so cancel
+   * answers within seconds from any stage, even while an activity keeps failing. A step that fails
+   * for good (bad data, or its bounded retries spent) becomes a problem naming it, and the onboarding
+   * waits for support to cancel it instead of failing the run. During the cancel itself, steps are
+   * not interrupted and a failure is noted while the cancel goes on.
+   */
+  const runStep = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
+    if (!interruptibleSteps) return await run();
+    if (cancelRequest) return await run();
+    const work = new CancellationScope();
+    const watch = new CancellationScope();
+    void watch
+      .run(() => condition(() => cancelRequest !== null))
+      .then(
+        () => work.cancel(),
+        () => undefined,
+      );
+    try {
+      return await work.run(run);
+    } catch (error) {
+      if (cancelRequest) throw new OnboardingCancelled();
+      if (!(error instanceof ActivityFailure)) throw error;
+      failed(name, error);
+      await condition(() => cancelRequest !== null);
+      throw new OnboardingCancelled();
+    } finally {
+      watch.cancel();
+    }
+  };
+  const failed = (name: string, error: ActivityFailure) => {
+    const cause = error.cause instanceof Error ? error.cause.message : error.message;
+    state.problems.push({
+      field: name,
+      code: 'step_failed',
+      message: `${name} failed and is not retried any more: ${cause.slice(0, 300)}. Cancel the onboarding; start again once the cause is fixed.`,
+    });
+    note('step_failed', name);
+  };
+  /** A step of the cancel: never interrupted; one that fails is noted and the cancel goes on. */
+  const cancelStep = async <T>(name: string, run: () => Promise<T>, fallback: T): Promise<T> => {
+    if (!interruptibleSteps) return await run();
+    try {
+      return await run();
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      failed(name, error);
+      return fallback;
+    }
+  };
   const enterStage = async (stage: Stage) => {
     state.stage = stage;
     upsertSearchAttributes([{ key: onboardingStageKey, value: stage }]);
     note('stage', stage);
-    await quick.recordOnboardingStage({ onboardingId, stage, connectionId: state.connection?.id ?? null });
+    const record = () => quick.recordOnboardingStage({ onboardingId, stage, connectionId: state.connection?.id ?? null });
+    if (stage === 'cancelled') await cancelStep('recording the stage', record, undefined);
+    else await runStep('recording the stage', record);
   };
   const refuse = (message: string, type: string) => ApplicationFailure.nonRetryable(message, type);
   const requireStage = (allowed: Stage[], action: string) => {
@@ -241,17 +299,19 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
       if (reminderNumber === 0) tokenId = `apr_${uuid4().replace(/-/g, '')}`;
       const expiresAt = new Date(startedAt + options.approvalTimeoutMs).toISOString();
       state.pending = [...state.pending.filter((p) => p.step !== step), { step, tokenId, expiresAt }];
-      await quick.requestApproval({
-        tokenId,
-        onboardingId,
-        customerName: input.customerName,
-        step,
-        approverEmail: input.adminEmail,
-        subjectVersion,
-        expiresAt,
-        reminderNumber,
-        context,
-      });
+      await runStep('sending the approval link', () =>
+        quick.requestApproval({
+          tokenId,
+          onboardingId,
+          customerName: input.customerName,
+          step,
+          approverEmail: input.adminEmail,
+          subjectVersion,
+          expiresAt,
+          reminderNumber,
+          context,
+        }),
+      );
     };
     await issue(0);
     for (;;) {
@@ -259,14 +319,16 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
       if (Date.now() - startedAt >= options.approvalTimeoutMs) {
         note('approval_overdue', step);
         state.problems.push({ field: step, code: 'approval_overdue', message: `the ${step.replace('_', ' ')} approval is overdue` });
-        await quick.sendEscalation({
-          onboardingId,
-          customerName: input.customerName,
-          step,
-          recipient: input.adminEmail,
-          waitingSince: new Date(startedAt).toISOString(),
-          round: reminders,
-        });
+        await runStep('escalating the overdue approval', () =>
+          quick.sendEscalation({
+            onboardingId,
+            customerName: input.customerName,
+            step,
+            recipient: input.adminEmail,
+            waitingSince: new Date(startedAt).toISOString(),
+            round: reminders,
+          }),
+        );
         startedAt = Date.now();
         reminders = 0;
         await issue(0);
@@ -292,18 +354,19 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
   const excludedCountOf = (decision: ApprovalDecision) => decision.excludedCount ?? decision.excludes?.length ?? 0;
 
   /** A decision naming users not on the list is reported and the list awaits a new decision; nothing is dropped. */
-  const decideList = async (args: Parameters<OnboardingActivities['decideMigrationList']>[0]) => {
-    try {
-      return await quick.decideMigrationList(args);
-    } catch (error) {
-      if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === 'unknown_exclusions') {
-        state.problems.push({ field: 'migration_list', code: 'unknown_exclusions', message: error.cause.message });
-        note('migration_list_decision_refused', error.cause.message);
-        return null;
+  const decideList = (args: Parameters<OnboardingActivities['decideMigrationList']>[0]) =>
+    runStep('recording the list decision', async () => {
+      try {
+        return await quick.decideMigrationList(args);
+      } catch (error) {
+        if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === 'unknown_exclusions') {
+          state.problems.push({ field: 'migration_list', code: 'unknown_exclusions', message: error.cause.message });
+          note('migration_list_decision_refused', error.cause.message);
+          return null;
+        }
+        throw error;
       }
-      throw error;
-    }
-  };
+    });
 
   const runRollout = async (action: 'enable' | 'enforce') => {
     const migration = state.migration as NonNullable<OnboardingState['migration']>;
@@ -326,7 +389,10 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
       if (cancelRequest) throw new OnboardingCancelled();
     } catch (error) {
       if (isCancellation(error) && cancelRequest) throw new OnboardingCancelled();
-      throw error;
+      if (!interruptibleSteps || !(error instanceof ActivityFailure)) throw error;
+      failed(`${action === 'enable' ? 'enabling' : 'enforcing'} the users`, error);
+      await condition(() => cancelRequest !== null);
+      throw new OnboardingCancelled();
     }
     void watcher;
   };
@@ -336,7 +402,10 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
 
   const counts = async () => {
     if (!state.migration) return { listed: 0, excluded: 0, enabled: 0, enforced: 0, reverted: revertedCount };
-    const progress = await quick.rolloutProgress({ listId: state.migration.listId });
+    const { listId } = state.migration;
+    const progress = await (cancelRequest
+      ? cancelStep('counting', () => quick.rolloutProgress({ listId }), { total: 0, enabled: 0, enforced: 0, excluded: 0 })
+      : runStep('counting', () => quick.rolloutProgress({ listId })));
     return {
       listed: progress.total + progress.excluded,
       excluded: progress.excluded,
@@ -352,7 +421,9 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
 
     await enterStage('sp_details_sent');
     const connection = state.connection as unknown as NonNullable<OnboardingState['connection']>;
-    await quick.sendSpDetails({ onboardingId, customerName: input.customerName, recipient: input.adminEmail, connection });
+    await runStep('mailing the SP details', () =>
+      quick.sendSpDetails({ onboardingId, customerName: input.customerName, recipient: input.adminEmail, connection }),
+    );
 
     await enterStage('pilot');
     await waitFor(() => state.pilot.users.length > 0);
@@ -391,12 +462,14 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
         state.migration = revised;
         note('migration_list_revised', `v${revised.version}`);
       } else {
-        state.migration = await quick.decideMigrationList({
-          listId: list.listId,
-          decision: 'reject',
-          excludes: [],
-          reason: decision.reason,
-        });
+        state.migration = await runStep('recording the list decision', () =>
+          quick.decideMigrationList({
+            listId: list.listId,
+            decision: 'reject',
+            excludes: [],
+            reason: decision.reason,
+          }),
+        );
         await enterStage('migration_list');
       }
     }
@@ -406,11 +479,8 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
 
     await enterStage('awaiting_go_ahead');
     if (options.notifyUsers) {
-      await rollout.sendHeadsUp({
-        onboardingId,
-        customerName: input.customerName,
-        listId: (state.migration as NonNullable<OnboardingState['migration']>).listId,
-      });
+      const { listId } = state.migration as NonNullable<OnboardingState['migration']>;
+      await runStep('mailing the users', () => rollout.sendHeadsUp({ onboardingId, customerName: input.customerName, listId }));
       note('users_notified');
     }
     for (;;) {
@@ -422,13 +492,16 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
     await runRollout('enforce');
 
     state.summary = { onboardingId, stage: 'completed', cancelReason: null, counts: await counts() };
-    await quick.finishOnboarding({
-      onboardingId,
-      customerName: input.customerName,
-      recipient: input.adminEmail,
-      summary: state.summary.counts,
-      outcome: 'completed',
-    });
+    const completedCounts = state.summary.counts;
+    await runStep('mailing the summary', () =>
+      quick.finishOnboarding({
+        onboardingId,
+        customerName: input.customerName,
+        recipient: input.adminEmail,
+        summary: completedCounts,
+        outcome: 'completed',
+      }),
+    );
     await enterStage('completed');
     await condition(allHandlersFinished);
     return state.summary;
@@ -440,24 +513,31 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
   const request = cancelRequest as unknown as { reason: string; actor: string; revertTo: 'enabled' | 'none' | 'keep' };
   await CancellationScope.nonCancellable(async () => {
     if (state.migration && state.connection && request.revertTo !== 'keep') {
-      revertedCount = await rollout.revertEnforcement({
+      const revert = {
         listId: state.migration.listId,
         onboardingId,
         connectionId: state.connection.id,
         to: request.revertTo,
         batchSize: options.batchSize,
-      });
+      };
+      revertedCount = await cancelStep('reverting the rollout', () => rollout.revertEnforcement(revert), 0);
       note('enforcement_reverted', `${revertedCount} users to ${request.revertTo}`);
     }
     state.pending = [];
     state.summary = { onboardingId, stage: 'cancelled', cancelReason: request.reason, counts: await counts() };
-    await quick.finishOnboarding({
-      onboardingId,
-      customerName: input.customerName,
-      recipient: input.adminEmail,
-      summary: state.summary.counts,
-      outcome: 'cancelled',
-    });
+    const cancelledCounts = state.summary.counts;
+    await cancelStep(
+      'mailing the summary',
+      () =>
+        quick.finishOnboarding({
+          onboardingId,
+          customerName: input.customerName,
+          recipient: input.adminEmail,
+          summary: cancelledCounts,
+          outcome: 'cancelled',
+        }),
+      undefined,
+    );
     note('cancelled', request.reason);
     await enterStage('cancelled');
   });

@@ -12,15 +12,15 @@ import { requireSameOrigin } from '../middleware/sameOrigin.js';
 import { consolePage, signedOutPage } from '../pages/console.js';
 import { sendPage } from '../pages/layout.js';
 import { emailStepPage, passwordStepPage, ssoRequiredPage } from '../pages/login.js';
+import { plainText } from '../schemas.js';
 
 const loginBody = z.object({
-  email: z.string().trim().min(3, 'email is required').max(254),
-  password: z.string().min(1, 'password is required').max(1024),
+  email: plainText().trim().min(3, 'email is required').max(254),
+  password: plainText().min(1, 'password is required').max(1024),
 });
 
 const emailStepBody = z.object({
-  email: z
-    .string()
+  email: plainText()
     .trim()
     .max(254)
     .regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/),

@@ -20,6 +20,7 @@ import {
   submitIdpConfigFor,
 } from '../../domain/onboardings.js';
 import { AppError } from '../../lib/errors.js';
+import { refuseControlCharacters } from '../../lib/text.js';
 import type { IdpConfigSubmission } from '../../workflows/shared.js';
 import type { ApiDeps } from '../deps.js';
 import {
@@ -104,6 +105,8 @@ export function onboardingsRouter({ database, temporal, config, clock, approvalS
     if (req.is(idpMetadataTypes)) {
       if (typeof req.body !== 'string' || req.body.trim() === '')
         throw new AppError('invalid_request', 400, 'the metadata document is empty');
+      // XML allows tab and line breaks among the C0 controls, nothing else: free text's rule.
+      refuseControlCharacters(req.body, 'the metadata document');
       submission = { kind: 'metadata', xml: req.body, ...idpConfigQuery.parse(req.query) };
     } else if (req.body && typeof req.body === 'object' && 'metadataUrl' in req.body) {
       const body = idpConfigUrlBody.parse(req.body);
