@@ -77,3 +77,18 @@ export function prefersJson(req: Request): boolean {
   if (req.path.startsWith('/api/')) return true;
   return req.accepts(['json', 'html']) !== 'html' || Boolean(req.is('application/json'));
 }
+
+/** Form charsets whose bytes read the same for the ASCII a percent-encoded form is (body-parser read these too). */
+const acceptedFormCharsets = new Set(['utf-8', 'utf8', 'us-ascii', 'iso-8859-1', 'latin1']);
+
+/**
+ * Why a posted form cannot be read as it is, or undefined: a Content-Encoding (browsers never compress
+ * a form they post, so it is refused rather than inflated) or a charset other than those above.
+ */
+export function unreadableFormEncoding(req: Request): string | undefined {
+  const encoding = req.headers['content-encoding']?.trim().toLowerCase();
+  if (encoding && encoding !== 'identity') return `Content-Encoding ${encoding}`.slice(0, 60);
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+  if (charset !== undefined && !acceptedFormCharsets.has(charset)) return `charset ${charset}`.slice(0, 60);
+  return undefined;
+}

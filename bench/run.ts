@@ -3,13 +3,14 @@
 // noisy; only a crash (or a benchmark that could not measure what it claims to) exits non-zero.
 import { availableParallelism, cpus } from 'node:os';
 import * as acs from './acs.js';
+import * as approvalFlood from './approvalFlood.js';
 import * as inflight from './inflight.js';
 import * as migrationList from './migrationList.js';
 import * as rollout from './rollout.js';
 import { cleanUpAll } from './support/cleanup.js';
 import { type Benchmark, formatResult, verdict } from './support/result.js';
 
-const benchmarks: Benchmark[] = [acs, migrationList, rollout, inflight];
+const benchmarks: Benchmark[] = [acs, approvalFlood, migrationList, rollout, inflight];
 
 function selected(args: string[]): Benchmark[] {
   if (args.length === 0) return benchmarks;

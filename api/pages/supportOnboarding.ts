@@ -15,7 +15,7 @@ export interface SupportOnboardingView {
   temporalUrl: string | undefined;
   path: string;
   refreshing: boolean;
-  notice?: string;
+  notice?: { text: string; tone: 'ok' | 'warn' };
 }
 
 const stepNames = { pilot: 'Pilot confirmation', migration_list: 'Migration list review', go_ahead: 'Go-ahead to enforce' } as const;
@@ -109,7 +109,7 @@ export function supportOnboardingPage(view: SupportOnboardingView): PageOptions 
     body: html`<p><a href="/support">All onboardings</a></p>
 <h1>${o.customerName}</h1>
 <p>${stageBadge(o.stage)} Administrator ${o.adminEmail} · domains ${o.emailDomains.join(', ')}${view.temporalUrl && html` · <a href="${safeHref(view.temporalUrl)}">Open the workflow in Temporal</a>`}</p>
-${view.notice && html`<div class="alert ok" role="status"><p>${view.notice}</p></div>`}
+${view.notice && html`<div class="alert ${view.notice.tone}" role="status"><p>${view.notice.text}</p></div>`}
 ${refreshToggle(view.path, view.refreshing)}
 <section aria-labelledby="h-problems"><h2 id="h-problems">Problems</h2>${
       o.problems.length === 0

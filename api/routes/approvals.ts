@@ -9,7 +9,7 @@ import { pilotUsersOf } from '../../domain/pilotReport.js';
 import { AppError } from '../../lib/errors.js';
 import { recordApproval, workflowIdFor } from '../../workflows/shared.js';
 import type { ApiDeps } from '../deps.js';
-import { prefersJson } from '../http.js';
+import { prefersJson, unreadableFormEncoding } from '../http.js';
 import { approvalPage, approvalResultPage, type StepContext } from '../pages/approval.js';
 import { sendPage } from '../pages/layout.js';
 import { approvalForm, userSidSchema } from '../schemas.js';
@@ -35,9 +35,6 @@ export function approvalBodyLimit(listTotal: number): number {
   return 2000 * 9 + reviewPageSize * 43 + 1024 + listTotal * 37;
 }
 
-/** Form charsets whose bytes read the same for the ASCII a percent-encoded form is (body-parser read these too). */
-const acceptedCharsets = new Set(['utf-8', 'utf8', 'us-ascii', 'iso-8859-1', 'latin1']);
-
 /** Discards a refused body as it arrives, so the keep-alive connection can carry the next request. */
 function refuseBody(req: Request, error: AppError): AppError {
   req.resume();
@@ -55,17 +52,8 @@ async function readApprovalForm(req: Request, limit: number): Promise<Record<str
     return {};
   if (!req.is('application/x-www-form-urlencoded'))
     throw refuseBody(req, new AppError('unsupported_media_type', 415, 'The approval form is posted as application/x-www-form-urlencoded.'));
-  // Browsers never compress a form they post, so a Content-Encoding is refused rather than inflated.
-  const encoding = req.headers['content-encoding']?.trim().toLowerCase();
-  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
-  const unsupported =
-    encoding && encoding !== 'identity'
-      ? `Content-Encoding ${encoding}`
-      : charset !== undefined && !acceptedCharsets.has(charset)
-        ? `charset ${charset}`
-        : undefined;
-  if (unsupported)
-    throw refuseBody(req, new AppError('unsupported_encoding', 415, `The approval form cannot be read in ${unsupported.slice(0, 60)}.`));
+  const unsupported = unreadableFormEncoding(req);
+  if (unsupported) throw refuseBody(req, new AppError('unsupported_encoding', 415, `The approval form cannot be read in ${unsupported}.`));
   const tooLarge = () =>
     new AppError('payload_too_large', 413, `The form is larger than the ${limit} bytes this link's page can post.`, { limitBytes: limit });
   if (Number(req.headers['content-length']) > limit) throw refuseBody(req, tooLarge());

@@ -10,7 +10,7 @@ import { type LoginRefusalCode, LoginRefused } from '../../domain/saml/refusal.j
 import { serviceProviderFor } from '../../domain/saml/serviceProvider.js';
 import { AppError } from '../../lib/errors.js';
 import type { ApiDeps } from '../deps.js';
-import { localRedirectTarget, setSessionCookie } from '../http.js';
+import { localRedirectTarget, setSessionCookie, unreadableFormEncoding } from '../http.js';
 import { sendError } from '../middleware/errors.js';
 import { sendPage } from '../pages/layout.js';
 import { samlPostPage } from '../pages/samlPost.js';
@@ -23,9 +23,6 @@ const connectionIdPattern = /^conn_[0-9a-f]{24}$/;
  * caps at 80 bytes. Over either limit the answer is `response_too_large`; real responses are a few KiB.
  */
 export const acsBodyLimit = maxSamlResponseLength + 1024;
-
-/** Form charsets whose bytes read the same for the ASCII a SAML form carries (body-parser read these too). */
-const acceptedCharsets = new Set(['utf-8', 'utf8', 'us-ascii', 'iso-8859-1', 'latin1']);
 
 /**
  * Reads the posted form (`SAMLResponse`, `RelayState`). A declared length over the limit is refused
@@ -41,16 +38,8 @@ async function readAcsForm(req: Request): Promise<Record<string, unknown>> {
     req.resume();
     return new LoginRefused(code, detail);
   };
-  // Browsers never compress a form they post, so a Content-Encoding is refused rather than inflated.
-  const encoding = req.headers['content-encoding']?.trim().toLowerCase();
-  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
-  const unsupported =
-    encoding && encoding !== 'identity'
-      ? `Content-Encoding ${encoding}`
-      : charset !== undefined && !acceptedCharsets.has(charset)
-        ? `charset ${charset}`
-        : undefined;
-  if (unsupported) throw refuse('unsupported_encoding', unsupported.slice(0, 60));
+  const unsupported = unreadableFormEncoding(req);
+  if (unsupported) throw refuse('unsupported_encoding', unsupported);
   // Checked here too, not only by raw-body: its refusal builds an error with a stack for every oversized post.
   if (Number(req.headers['content-length']) > acsBodyLimit) throw refuse('response_too_large');
   let text: string;

@@ -28,11 +28,14 @@ const onboardingIdPattern = /^ob_[0-9a-f]{24}$/;
 const listPageSize = 50;
 
 /** What a step just done says at the top of the onboarding's page (`?done=`). */
-const notices: Record<string, string> = {
-  pilot_confirmed: 'Support’s pilot confirmation is recorded.',
-  domains_verified: 'Every email domain is verified.',
-  domains_unverified: 'Not every TXT record was found yet: check that each domain below publishes the record shown, then check again.',
-  domain_overridden: 'The domain is marked verified by support, with your reason in the audit trail.',
+const notices: Record<string, { text: string; tone: 'ok' | 'warn' }> = {
+  pilot_confirmed: { text: 'Support’s pilot confirmation is recorded.', tone: 'ok' },
+  domains_verified: { text: 'Every email domain is verified.', tone: 'ok' },
+  domains_unverified: {
+    text: 'Not every TXT record was found yet: check that each domain below publishes the record shown, then check again.',
+    tone: 'warn',
+  },
+  domain_overridden: { text: 'The domain is marked verified by support, with your reason in the audit trail.', tone: 'ok' },
 };
 
 const temporalUnavailable = () =>

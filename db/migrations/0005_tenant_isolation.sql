@@ -27,11 +27,11 @@ CREATE INDEX "domain_claims_connection_idx" ON "domain_claims" USING btree ("con
 -- Connections that were live before claims existed keep their domains, oldest first (a later duplicate
 -- claim is dropped, so discovery keeps the answer the oldest connection gave); they count as verified.
 INSERT INTO "domain_claims" ("domain", "onboarding_id", "connection_id", "created_at", "verified_at", "verification_method", "verified_by", "verification_note")
-SELECT d.domain, c.onboarding_id, c.id, c.created_at, CASE WHEN c.status = 'active' THEN now() END,
+SELECT lower(d.domain), c.onboarding_id, c.id, c.created_at, CASE WHEN c.status = 'active' THEN now() END,
        CASE WHEN c.status = 'active' THEN 'legacy' END, CASE WHEN c.status = 'active' THEN 'migration' END,
        CASE WHEN c.status = 'active' THEN 'active before domain verification existed' END
 FROM "sso_connections" c CROSS JOIN LATERAL unnest(c.email_domains) AS d(domain)
-WHERE c.status <> 'disabled' AND d.domain = lower(d.domain)
+WHERE c.status <> 'disabled'
 ORDER BY c.created_at, c.id
 ON CONFLICT ("domain") DO NOTHING;--> statement-breakpoint
 INSERT INTO "domain_claims" ("domain", "onboarding_id", "created_at")

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { consumedAssertions } from '../../db/schema.js';
-import { type Connection, spEndpoints, validCertificates } from '../connections.js';
+import { type Connection, type IdpCertificate, spEndpoints, validCertificates } from '../connections.js';
 import { asciiLower } from '../directory.js';
 import { newSessionToken } from '../sessions.js';
 import { checkXmlShape, decodeSamlResponse, ns, parseStrict, preflightResponse } from './document.js';
@@ -79,9 +79,14 @@ export async function consumeSamlResponse(
   const now = deps.now();
   const certificates = validCertificates(connection, now);
   if (certificates.length === 0) throw new LoginRefused('no_valid_certificate');
-  // node-saml would verify the whole document once per certificate; it gets the one that signed, if any.
-  const signer = findSigningCertificate(doc, root, certificates);
-  if (!signer) throw new LoginRefused('invalid_signature', 'no certificate on file made this signature');
+  // node-saml would verify the whole document once per certificate; with more than one on file it gets
+  // the one that signed, if any. With one, node-saml's single verification is all there is to do.
+  let signer = certificates[0] as IdpCertificate;
+  if (certificates.length > 1) {
+    const found = findSigningCertificate(doc, root, certificates);
+    if (!found) throw new LoginRefused('invalid_signature', 'no certificate on file made this signature');
+    signer = found;
+  }
 
   const sp = serviceProviderFor(connection, deps, [signer.pem]);
   try {

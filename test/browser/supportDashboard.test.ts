@@ -5,7 +5,7 @@ import { consoleErrors, launchBrowser, screenshot, type TestBrowser } from '../s
 import { supportToken, testDatabase } from '../support/deps.js';
 import { type SimpleSamlIdp, startSimpleSamlIdp } from '../support/idp/simplesamlphp.js';
 import { type OnboardingTestEnv, startOnboardingEnv } from '../support/onboarding-env.js';
-import { approvalLinkFromMail, createDomainUsers, overrideDomains, postApproval } from '../support/onboarding-http.js';
+import { approvalLinkFromMail, createDomainUsers, postApproval } from '../support/onboarding-http.js';
 
 const database = testDatabase();
 const domain = `rollout-${randomBytes(4).toString('hex')}.test`;
@@ -105,21 +105,42 @@ describe('support watching onboardings on the dashboard', () => {
       options: { reminderEvery: 'PT1H', approvalTimeout: 'P1D', notifyUsers: false, batchSize },
     });
     id = started.body.id;
-    await overrideDomains(env.api, id);
     const configured = await env.api<{ connection: { spEntityId: string; acsUrl: string; metadataUrl: string } }>(
       'POST',
       `/api/onboardings/${id}/idp-config`,
       idp.metadataXml,
     );
     await env.waitForStage(id, 'pilot');
-    expect((await env.api('POST', `/api/onboardings/${id}/pilot-users`, { emails: [`user000001@${domain}`] })).status).toBe(200);
-    await approvalLinkFromMail(env.smtp, adminEmail, /pilot/i);
 
+    // The domain first: from the dashboard, a DNS check (no DNS server answers here), then support's override.
     await page.goto(`${env.baseUrl}/support`);
     await page.getByRole('link', { name: 'Rollout Ltd' }).click();
     await page.waitForURL(detailUrl());
+    const domainRow = page.getByRole('row', { name: new RegExp(domain.replaceAll('.', '\\.')) });
+    expect(await domainRow.textContent()).toContain('Not verified');
+    expect(await domainRow.textContent()).toContain(`_sso-onboarding.${domain}`);
+    await page.getByRole('button', { name: 'Check DNS now' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('Not every TXT record was found yet');
+    await page.getByText('Override without DNS (audited)').click();
+    await page.getByLabel('Why you know the customer owns it').fill('checked with their IT lead on a call');
+    await shot('02a-domain-override');
+    await page.getByRole('button', { name: 'Mark verified' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('marked verified by support');
+    expect(await domainRow.textContent()).toContain('Verified by support override');
+    expect(await page.getByRole('button', { name: 'Check DNS now' }).count()).toBe(0);
+    await shot('02b-domain-verified');
+    const [audit] = await database.sql<{ detail: { reason: string } }[]>`
+      select detail from audit_events where onboarding_id = ${id} and type = 'domain.verification_overridden'`;
+    expect(audit?.detail.reason).toBe('checked with their IT lead on a call');
+
+    expect((await env.api('POST', `/api/onboardings/${id}/pilot-users`, { emails: [`user000001@${domain}`] })).status).toBe(200);
+    await approvalLinkFromMail(env.smtp, adminEmail, /pilot/i);
+    await page.reload();
     const sp = await page.locator('[data-sp-details]').textContent();
-    for (const value of Object.values(configured.body.connection)) expect(sp).toContain(value);
+    const { spEntityId, acsUrl, metadataUrl } = configured.body.connection;
+    for (const value of [spEntityId, acsUrl, metadataUrl]) expect(sp).toContain(value);
+    // A draft while the domain was unverified; active since the override.
+    expect(sp).toContain('active');
     expect(await page.getByRole('link', { name: 'Open the workflow in Temporal' }).getAttribute('href')).toBe(
       `${temporalUi}/namespaces/default/workflows/onboarding-${id}`,
     );

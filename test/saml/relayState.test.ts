@@ -1,6 +1,8 @@
 // RelayState over HTTP: wherever it enters (the SP-initiated login, the ACS post), it leads only to a
 // path on this site. The ACS takes the RelayState the IdP echoes back; the login start hands it to the IdP.
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { controlCharacterIn } from '../../lib/text.js';
 import { testDatabase } from '../support/deps.js';
 import { parseForms } from '../support/idp/browserless.js';
 import { generateSelfSignedCertificate, type SelfSignedCertificate } from '../support/idp/self-signed.js';
@@ -89,13 +91,22 @@ describe('RelayState at the SP-initiated login', () => {
   const loginStart = (at: ReturnType<typeof plannedConnection>, relayState: string) =>
     fetch(`${app.baseUrl}/saml/${at.id}/login?RelayState=${encodeURIComponent(relayState)}`, { redirect: 'manual' });
 
-  it.each(hostile)('hands the IdP /console for %j by HTTP-Redirect', async (relayState) => {
+  // A control character in a query string is refused before any route reads it (test/api/controlCharacters.test.ts).
+  const inQuery = hostile.filter((relayState) => controlCharacterIn(relayState) === undefined);
+
+  it('refuses a RelayState with a control character in the query string, 400 control_characters', async () => {
+    const res = await loginStart(byRedirect, '/\t/evil.example');
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('control_characters');
+  });
+
+  it.each(inQuery)('hands the IdP /console for %j by HTTP-Redirect', async (relayState) => {
     const res = await loginStart(byRedirect, relayState);
     expect(res.status).toBe(302);
     expect(new URL(res.headers.get('location') as string).searchParams.get('RelayState')).toBe('/console');
   });
 
-  it.each(hostile)('hands the IdP /console for %j by HTTP-POST', async (relayState) => {
+  it.each(inQuery)('hands the IdP /console for %j by HTTP-POST', async (relayState) => {
     const res = await loginStart(byPost, relayState);
     expect(res.status).toBe(200);
     const [form] = parseForms(await res.text(), res.url);

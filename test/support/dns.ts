@@ -4,6 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { Resolver } from 'node:dns/promises';
+import { existsSync } from 'node:fs';
 import { pollUntil } from './poll.js';
 import { killOnExit } from './processes.js';
 
@@ -24,6 +25,8 @@ async function freeUdpPort(): Promise<number> {
 }
 
 const readyName = 'ready.dns-server.test';
+// Debian puts it in /usr/sbin, which is not on every user's PATH.
+const dnsmasqPath = existsSync('/usr/sbin/dnsmasq') ? '/usr/sbin/dnsmasq' : 'dnsmasq';
 
 export async function startDnsServer(): Promise<DnsServer> {
   const port = await freeUdpPort();
@@ -50,7 +53,7 @@ export async function startDnsServer(): Promise<DnsServer> {
     );
     output = '';
     const started = spawn(
-      'dnsmasq',
+      dnsmasqPath,
       [
         '--keep-in-foreground',
         '--conf-file=/dev/null',

@@ -3,6 +3,7 @@
 import { expect } from 'vitest';
 import type { Database } from '../../db/client.js';
 import { supportToken } from './deps.js';
+import { generateSelfSignedCertificate } from './idp/self-signed.js';
 import { pollUntil } from './poll.js';
 import { extractLinks, type SmtpSink } from './smtp.js';
 
@@ -116,4 +117,41 @@ export async function postApproval(link: string, fields: Record<string, string> 
 export async function approveByMail(smtp: SmtpSink, to: string, subject: RegExp): Promise<void> {
   const answer = await postApproval(await approvalLinkFromMail(smtp, to, subject));
   expect(answer.status, answer.body).toBe(200);
+}
+
+/**
+ * An onboarding for `domain` brought to the migration list stage with nothing but the API and the
+ * mailed pilot link: its domain overridden, the IdP given by fields (no IdP needs to run), user000001
+ * as the pilot, approved by the customer and confirmed by support.
+ */
+export async function onboardingAtMigrationList(
+  env: { api: SupportApi; smtp: SmtpSink; waitForStage(id: string, stage: string, timeoutMs?: number): Promise<unknown> },
+  domain: string,
+  options: Record<string, unknown>,
+): Promise<{ id: string; adminEmail: string }> {
+  const adminEmail = `admin@${domain}`;
+  const started = await env.api<{ id: string }>('POST', '/api/onboardings', {
+    customerName: `Customer ${domain}`,
+    adminEmail,
+    emailDomains: [domain],
+    options,
+  });
+  expect(started.status, JSON.stringify(started.body)).toBe(201);
+  const { id } = started.body;
+  await overrideDomains(env.api, id);
+  const { certificatePem } = await generateSelfSignedCertificate({ commonName: `idp.${domain}` });
+  const configured = await env.api('POST', `/api/onboardings/${id}/idp-config`, {
+    entityId: `https://idp.${domain}/metadata`,
+    // An address, so the intake's check that the host resolves does not depend on the machine's DNS.
+    ssoUrl: 'https://127.0.0.1/sso',
+    ssoBinding: 'redirect',
+    certificates: [certificatePem],
+  });
+  expect(configured.status, JSON.stringify(configured.body)).toBe(200);
+  await env.waitForStage(id, 'pilot');
+  expect((await env.api('POST', `/api/onboardings/${id}/pilot-users`, { emails: [`user000001@${domain}`] })).status).toBe(200);
+  expect((await postApproval(await approvalLinkFromMail(env.smtp, adminEmail, /pilot/i))).status).toBe(200);
+  expect((await env.api('POST', `/api/onboardings/${id}/pilot/confirm`)).status).toBe(200);
+  await env.waitForStage(id, 'migration_list');
+  return { id, adminEmail };
 }

@@ -5,9 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowIdFor } from '../../workflows/shared.js';
 import { testDatabase } from '../support/deps.js';
-import { generateSelfSignedCertificate } from '../support/idp/self-signed.js';
 import { type OnboardingTestEnv, startOnboardingEnv } from '../support/onboarding-env.js';
-import { approvalLinkFromMail, createDomainUsers, overrideDomains, postApproval } from '../support/onboarding-http.js';
+import { approvalLinkFromMail, createDomainUsers, onboardingAtMigrationList, postApproval } from '../support/onboarding-http.js';
 
 const database = testDatabase();
 let env: OnboardingTestEnv;
@@ -26,27 +25,12 @@ describe('an approval excluding 20,000 users of a 25,000-user list', () => {
     const adminEmail = `admin@${domain}`;
     const total = 25_000;
     await createDomainUsers(database, domain, total);
-    const started = await env.api<{ id: string }>('POST', '/api/onboardings', {
-      customerName: 'Large Co',
-      adminEmail,
-      emailDomains: [domain],
-      options: { reminderEvery: 'PT1H', approvalTimeout: 'P1D', notifyUsers: false, batchSize: 2000 },
+    const { id } = await onboardingAtMigrationList(env, domain, {
+      reminderEvery: 'PT1H',
+      approvalTimeout: 'P1D',
+      notifyUsers: false,
+      batchSize: 2000,
     });
-    const { id } = started.body;
-    await overrideDomains(env.api, id);
-    const certificatePem = (await generateSelfSignedCertificate({ commonName: 'idp.large.test' })).certificatePem;
-    const configured = await env.api('POST', `/api/onboardings/${id}/idp-config`, {
-      entityId: 'https://idp.large.test/metadata',
-      ssoUrl: 'https://127.0.0.1/sso',
-      ssoBinding: 'redirect',
-      certificates: [certificatePem],
-    });
-    expect(configured.status, JSON.stringify(configured.body)).toBe(200);
-    await env.waitForStage(id, 'pilot');
-    expect((await env.api('POST', `/api/onboardings/${id}/pilot-users`, { emails: [`user000001@${domain}`] })).status).toBe(200);
-    expect((await postApproval(await approvalLinkFromMail(env.smtp, adminEmail, /pilot/i))).status).toBe(200);
-    expect((await env.api('POST', `/api/onboardings/${id}/pilot/confirm`)).status).toBe(200);
-    await env.waitForStage(id, 'migration_list');
     const list = await env.api<{ total: number }>('POST', `/api/onboardings/${id}/migration-list`, { method: 'domain', domain });
     expect(list.body.total).toBe(total);
     // Everyone but the first 5,000 users (the pilot user among those kept).

@@ -6,9 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getOnboardingState, recordApproval, workflowIdFor } from '../../workflows/shared.js';
 import { testDatabase } from '../support/deps.js';
-import { generateSelfSignedCertificate } from '../support/idp/self-signed.js';
+import { recordHistory } from '../support/histories.js';
 import { type OnboardingTestEnv, startOnboardingEnv } from '../support/onboarding-env.js';
-import { approvalLinkFromMail, createDomainUsers, overrideDomains, postApproval } from '../support/onboarding-http.js';
+import { approvalLinkFromMail, createDomainUsers, onboardingAtMigrationList, postApproval } from '../support/onboarding-http.js';
 import { pollUntil } from '../support/poll.js';
 
 const database = testDatabase();
@@ -29,29 +29,12 @@ interface View {
 
 async function atListReview() {
   const domain = `stuck-${randomBytes(3).toString('hex')}.test`;
-  const adminEmail = `admin@${domain}`;
   await createDomainUsers(database, domain, 3);
-  const started = await env.api<{ id: string }>('POST', '/api/onboardings', {
-    customerName: 'Stuck Co',
-    adminEmail,
-    emailDomains: [domain],
-    options: { reminderEvery: 'PT1H', approvalTimeout: 'P1D', notifyUsers: false },
+  const { id, adminEmail } = await onboardingAtMigrationList(env, domain, {
+    reminderEvery: 'PT1H',
+    approvalTimeout: 'P1D',
+    notifyUsers: false,
   });
-  const { id } = started.body;
-  await overrideDomains(env.api, id);
-  const certificatePem = (await generateSelfSignedCertificate({ commonName: 'idp.stuck.test' })).certificatePem;
-  const configured = await env.api('POST', `/api/onboardings/${id}/idp-config`, {
-    entityId: 'https://idp.stuck.test/metadata',
-    ssoUrl: 'https://127.0.0.1/sso',
-    ssoBinding: 'redirect',
-    certificates: [certificatePem],
-  });
-  expect(configured.status, JSON.stringify(configured.body)).toBe(200);
-  await env.waitForStage(id, 'pilot');
-  expect((await env.api('POST', `/api/onboardings/${id}/pilot-users`, { emails: [`user000001@${domain}`] })).status).toBe(200);
-  expect((await postApproval(await approvalLinkFromMail(env.smtp, adminEmail, /pilot/i))).status).toBe(200);
-  expect((await env.api('POST', `/api/onboardings/${id}/pilot/confirm`)).status).toBe(200);
-  await env.waitForStage(id, 'migration_list');
   expect((await env.api('POST', `/api/onboardings/${id}/migration-list`, { method: 'domain', domain })).status).toBe(202);
   await env.waitForStage(id, 'list_review');
   return { id, adminEmail };
@@ -92,5 +75,6 @@ describe('an activity that PostgreSQL refuses for its data', () => {
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.stage).toBe('cancelled');
     expect(await handle.result()).toMatchObject({ stage: 'cancelled' });
+    await recordHistory(workflowIdFor(id), 'step-failed-then-cancelled');
   }, 120_000);
 });
