@@ -39,6 +39,8 @@ async function login(body: Record<string, string>, opts: { json?: boolean; ip?: 
     redirect: 'manual',
     headers: {
       accept: 'application/json',
+      // A form comes from this site's sign-in page (one naming no origin is refused as cross-site).
+      ...(opts.json ? {} : { origin: app.baseUrl }),
       'content-type': opts.json ? 'application/json' : 'application/x-www-form-urlencoded',
       ...(opts.ip ? { 'x-forwarded-for': opts.ip } : {}),
     },
