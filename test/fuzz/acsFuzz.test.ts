@@ -127,7 +127,7 @@ beforeAll(async () => {
       }),
     );
   }
-  // A heap of 96 MB (the API needs about 60): V8 collects before it grows, so RSS reads what is kept rather
+  // A heap capped at 96 MB, which the API runs within: V8 collects before it grows, so RSS reads what is kept rather
   // than when the collector last ran (without the cap it wandered ±25 % run to run), and a leak runs out.
   api = await startApiProcess({ DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}` }, port, [
     '--max-old-space-size=96',
