@@ -24,6 +24,21 @@ export function isConnectionLoss(error: unknown): boolean {
 }
 
 /**
+ * PostgreSQL (or the way to it) failed, as opposed to Temporal or the code: the connection went away,
+ * or the server answered with an error (postgres.js's PostgresError carries the SQLSTATE; drizzle
+ * wraps it as the cause). Class 22 and 23 (data, constraints) are left out: those describe the request.
+ */
+export function isDatabaseFailure(error: unknown): boolean {
+  if (isConnectionLoss(error)) return true;
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    const { name, code } = current as { name?: unknown; code?: unknown };
+    if (name === 'PostgresError' && typeof code === 'string') return !/^2[23]/.test(code);
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
  * postgres.js runs a type lookup on every new connection and drops its promise (porsager/postgres
  * #1192): when the server ends that connection, the rejection is unhandled and Node would exit. Those
  * are logged and survived; any other unhandled rejection still ends the process.

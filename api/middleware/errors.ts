@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 import { AppError } from '../../lib/errors.js';
-import { isConnectionLoss } from '../../lib/process.js';
+import { isConnectionLoss, isDatabaseFailure } from '../../lib/process.js';
 import { prefersJson } from '../http.js';
 import { errorPage } from '../pages/errorPage.js';
 import { sendPage } from '../pages/layout.js';
@@ -15,6 +15,9 @@ function toAppError(error: unknown): AppError {
   // The database connection was cut (failover, pg_terminate_backend); the pool reconnects on the next
   // query, so this request is worth repeating. Not a bug in the request or the code: a 503.
   if (isConnectionLoss(error)) return new AppError('database_unavailable', 503, 'The database connection was lost; please try again.');
+  // Any other failure of PostgreSQL itself is named as such, never blamed on Temporal or the request.
+  if (isDatabaseFailure(error))
+    return new AppError('database_unavailable', 503, 'The database did not answer this request; please try again.');
   if (error instanceof z.ZodError) {
     const details = error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
     return new AppError('invalid_request', 400, details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join('; '), details);

@@ -5,6 +5,7 @@ import { type MigrationListFilter as ListFilter, migrationListPage } from '../..
 import { confirmPilotFor, findOnboarding, getOnboarding } from '../../domain/onboardings.js';
 import { liveProblems, onboardingOverview } from '../../domain/supportOverview.js';
 import { AppError } from '../../lib/errors.js';
+import { isDatabaseFailure } from '../../lib/process.js';
 import { workflowIdFor } from '../../workflows/shared.js';
 import type { ApiDeps } from '../deps.js';
 import { localRedirectTarget, readCookie } from '../http.js';
@@ -130,7 +131,8 @@ export function supportPagesRouter(deps: ApiDeps): Router {
       publicBaseUrl: config.publicBaseUrl,
       now: clock.now(),
     }).catch((error: unknown) => {
-      if (error instanceof AppError) throw error;
+      // The page reads PostgreSQL and the workflow: only a failure of the second is Temporal's.
+      if (error instanceof AppError || isDatabaseFailure(error)) throw error;
       req.log.warn({ err: error }, 'could not query the onboarding workflow');
       throw temporalUnavailable();
     });
