@@ -149,6 +149,14 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
     if (!allowed.includes(state.stage))
       throw refuse(`${action} is not possible in stage ${state.stage} (needs ${allowed.join(' or ')})`, 'wrong_stage');
   };
+  /**
+   * The pilot is open as soon as the IdP configuration is accepted: the stages the main line passes
+   * through on its way to `pilot` (recording the stage, mailing the SP details) are no reason to refuse.
+   */
+  const requirePilotOpen = (action: string) => {
+    const accepted = state.connection !== null && (state.stage === 'config_intake' || state.stage === 'sp_details_sent');
+    if (!accepted || cancelRequest) requireStage(['pilot'], action);
+  };
   const waitFor = async (ready: () => boolean, timeoutMs?: number): Promise<boolean> => {
     let done = true;
     if (timeoutMs === undefined) await condition(() => ready() || cancelRequest !== null);
@@ -199,7 +207,7 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
     },
     {
       validator: ({ emails }) => {
-        requireStage(['pilot'], 'Nominating pilot users');
+        requirePilotOpen('Nominating pilot users');
         if (!Array.isArray(emails) || emails.length === 0) throw refuse('at least one email is required', 'invalid_request');
       },
     },
@@ -214,7 +222,7 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
     },
     {
       validator: () => {
-        requireStage(['pilot'], 'Confirming the pilot');
+        requirePilotOpen('Confirming the pilot');
         if (state.pilot.users.length === 0) throw refuse('nominate pilot users before confirming the pilot', 'pilot_not_started');
       },
     },
