@@ -207,7 +207,9 @@ describe('an end user signing in with a browser', () => {
   it('keeps the SSO sign-in keyboard-only: tab to the field, type, Enter', async () => {
     const { page } = await newPage();
     await page.goto(`${app.baseUrl}/login`);
-    // The skip link comes first, then the autofocused email field keeps focus for typing.
+    // The skip link comes first, then the autofocused email field keeps focus for typing. Chromium may
+    // apply autofocus a moment after the load event, so the focus is awaited (failing after 5 s), not sampled.
+    await page.waitForFunction("document.activeElement && document.activeElement.id === 'email'", undefined, { timeout: 5000 });
     expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('email');
     await page.keyboard.type(bob.email);
     await page.keyboard.press('Enter');
