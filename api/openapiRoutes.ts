@@ -174,7 +174,10 @@ export const apiRoutes: ApiRoute[] = [
       400: invalidRequest,
       404: onboardingNotFound,
       409: refused,
-      422: error('invalid_idp_config: `details` lists every problem as {field, code, message}'),
+      422: error(
+        'invalid_idp_config: `details` lists every problem as {field, code, message}: a JSON body the schema refuses ' +
+          '(code invalid_field) together with what the validation finds in its other fields',
+      ),
     },
   },
   {

@@ -19,6 +19,7 @@ import {
   type OnboardingState,
   onboardingStageKey,
   onboardingWorkflowType,
+  type Problem,
   pilotUserLoggedIn,
   submitIdpConfig,
   workflowIdFor,
@@ -125,6 +126,16 @@ async function connectionStatus(db: Db, connection: { id: string; status: string
   return row?.status ?? connection.status;
 }
 
+/** Every problem of an IdP configuration in one 422, as the contract says. */
+export function invalidIdpConfig(problems: Problem[]): AppError {
+  return new AppError(
+    'invalid_idp_config',
+    422,
+    `the IdP configuration has ${problems.length} problem${problems.length === 1 ? '' : 's'}: ${problems.map((p) => p.message).join('; ')}`,
+    problems,
+  );
+}
+
 /** The workflow's own state for where it is, PostgreSQL for listing data, links and progress. */
 export async function getOnboarding(
   database: Database,
@@ -225,14 +236,7 @@ async function runUpdate<T>(
 
 export async function submitIdpConfigFor(db: Db, client: Client, id: string, submission: IdpConfigSubmission) {
   const result = await runUpdate(db, client, id, (h) => h.executeUpdate(submitIdpConfig, { args: [submission] }));
-  if (!result.ok) {
-    throw new AppError(
-      'invalid_idp_config',
-      422,
-      `the IdP configuration has ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}: ${result.problems.map((p) => p.message).join('; ')}`,
-      result.problems,
-    );
-  }
+  if (!result.ok) throw invalidIdpConfig(result.problems);
   return { connection: result.connection, warnings: result.warnings };
 }
 

@@ -1,4 +1,5 @@
 import express, { Router } from 'express';
+import type { z } from 'zod';
 import {
   dnsTxtLookup,
   domainStatuses,
@@ -7,6 +8,7 @@ import {
   unverifiedDomains,
   verifyDomainsByDns,
 } from '../../domain/domainClaims.js';
+import { validateIdpConfig } from '../../domain/idpConfig.js';
 import { pageMigrationList } from '../../domain/migrationLists.js';
 import {
   buildMigrationListFor,
@@ -14,14 +16,15 @@ import {
   confirmPilotFor,
   findOnboarding,
   getOnboarding,
+  invalidIdpConfig,
   listOnboardings,
   nominatePilotUsersFor,
   startOnboarding,
   submitIdpConfigFor,
 } from '../../domain/onboardings.js';
 import { AppError } from '../../lib/errors.js';
-import { refuseControlCharacters } from '../../lib/text.js';
-import type { IdpConfigSubmission } from '../../workflows/shared.js';
+import { controlCharacterIn, refuseControlCharacters } from '../../lib/text.js';
+import type { IdpConfigSubmission, Problem } from '../../workflows/shared.js';
 import type { ApiDeps } from '../deps.js';
 import {
   cancelBody,
@@ -46,6 +49,38 @@ export function onboardingsRouter({ database, temporal, config, clock, approvalS
     await findOnboarding(database.db, id);
     const unverified = await unverifiedDomains(database.db, id);
     if (unverified.length > 0) throw domainUnverified(unverified);
+  };
+
+  /**
+   * A body the schema refuses still gets every problem at once: the schema's (types, lengths, unknown
+   * fields, control characters) and, for the fields that are text, what the IdP validation finds in
+   * them (an ftp:// SSO URL, a certificate that is not one), in one 422 invalid_idp_config.
+   */
+  const schemaProblems = (error: z.ZodError): Problem[] =>
+    error.issues.map((issue) => ({
+      field: issue.path.join('.') || 'body',
+      code: 'invalid_field',
+      message: `${issue.path.join('.') || 'the body'}: ${issue.message}`,
+    }));
+  const everyFieldProblem = async (body: unknown, error: z.ZodError) => {
+    const raw = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+    const text = (value: unknown) => (typeof value === 'string' && controlCharacterIn(value, true) === undefined ? value : undefined);
+    const refusedByTheSchema = schemaProblems(error);
+    const refused = new Set(refusedByTheSchema.map((p) => p.field.split('.')[0]));
+    const checked = await validateIdpConfig(
+      {
+        kind: 'fields',
+        entityId: text(raw.entityId) ?? '',
+        ssoUrl: text(raw.ssoUrl) ?? '',
+        ssoBinding: raw.ssoBinding === 'post' ? 'post' : 'redirect',
+        certificates: Array.isArray(raw.certificates) ? raw.certificates.map(text).filter((c): c is string => c !== undefined) : [],
+        logoutRedirectUrl: text(raw.logoutRedirectUrl),
+      },
+      { allowPrivateAddresses: config.allowPrivateIdpUrls, now: clock.now() },
+    );
+    // A field the schema refused is named once, by the schema.
+    const found = checked.ok ? [] : checked.problems.filter((p) => !refused.has(p.field.split(/[.[]/)[0]));
+    return invalidIdpConfig([...refusedByTheSchema, ...found]);
   };
 
   router.post('/onboardings', async (req, res) => {
@@ -109,10 +144,13 @@ export function onboardingsRouter({ database, temporal, config, clock, approvalS
       refuseControlCharacters(req.body, 'the metadata document');
       submission = { kind: 'metadata', xml: req.body, ...idpConfigQuery.parse(req.query) };
     } else if (req.body && typeof req.body === 'object' && 'metadataUrl' in req.body) {
-      const body = idpConfigUrlBody.parse(req.body);
-      submission = { kind: 'metadataUrl', url: body.metadataUrl, emailAttribute: body.emailAttribute };
+      const body = idpConfigUrlBody.safeParse(req.body);
+      if (!body.success) throw invalidIdpConfig(schemaProblems(body.error));
+      submission = { kind: 'metadataUrl', url: body.data.metadataUrl, emailAttribute: body.data.emailAttribute };
     } else {
-      submission = { kind: 'fields', ...idpConfigFieldsBody.parse(req.body ?? {}) };
+      const fields = idpConfigFieldsBody.safeParse(req.body ?? {});
+      if (!fields.success) throw await everyFieldProblem(req.body, fields.error);
+      submission = { kind: 'fields', ...fields.data };
     }
     res.json(await submitIdpConfigFor(database.db, await client(), req.params.id, submission));
   });
