@@ -5,7 +5,7 @@ import type { Database } from '../db/client.js';
 import { mailOutbox, onboardings, pilotUsers, users } from '../db/schema.js';
 import { issueApproval, supersedeApprovals } from '../domain/approvals.js';
 import { recordAuditEvent } from '../domain/audit.js';
-import { spEndpoints, upsertConnection } from '../domain/connections.js';
+import { disableConnectionsOfCancelled, spEndpoints, upsertConnection } from '../domain/connections.js';
 import { asciiLower } from '../domain/directory.js';
 import { connectionStatusFor, domainStatuses, domainUnverified, unverifiedDomains } from '../domain/domainClaims.js';
 import { type ValidIdpConfig, validateIdpConfig } from '../domain/idpConfig.js';
@@ -21,6 +21,7 @@ import {
   rolloutProgress,
   setMigrationListStatus,
 } from '../domain/migrationLists.js';
+import { cancelReasonOf, recordStage } from '../domain/onboardings.js';
 import type { Clock } from '../lib/clock.js';
 import type { Config } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
@@ -70,20 +71,7 @@ export function createActivities({ database, mailer, clock, config, logger, appr
   return {
     /** Keeps the listing projection current; a retry finds the stage already set and records nothing twice. */
     async recordOnboardingStage(input: { onboardingId: string; stage: Stage; connectionId?: string | null }): Promise<void> {
-      await db.transaction(async (tx) => {
-        const updated = await tx
-          .update(onboardings)
-          .set({ stage: input.stage, updatedAt: clock.now(), ...(input.connectionId ? { connectionId: input.connectionId } : {}) })
-          .where(and(eq(onboardings.id, input.onboardingId), ne(onboardings.stage, input.stage)))
-          .returning({ id: onboardings.id });
-        if (updated.length === 0) return;
-        await recordAuditEvent(tx, {
-          type: 'onboarding.stage',
-          onboardingId: input.onboardingId,
-          detail: { stage: input.stage },
-          at: clock.now(),
-        });
-      });
+      await recordStage(db, { ...input, at: clock.now() });
     },
 
     /** Every problem at once; bad input is an answer here (the update reports it), not a failure. */
@@ -406,6 +394,21 @@ export function createActivities({ database, mailer, clock, config, logger, appr
     }) {
       await supersedeApprovals(db, input.onboardingId, clock.now());
       await recordAuditEvent(db, { type: `onboarding.${input.outcome}`, onboardingId: input.onboardingId, detail: input.summary });
+      if (input.outcome === 'cancelled') {
+        const connectionDisabled = await disableConnectionsOfCancelled(db, input.onboardingId, clock.now());
+        await mailer.send({
+          idempotencyKey: `cancelled:${input.onboardingId}`,
+          onboardingId: input.onboardingId,
+          recipient: input.recipient,
+          message: {
+            kind: 'onboarding_cancelled',
+            customerName: input.customerName,
+            reason: await cancelReasonOf(db, input.onboardingId),
+            summary: { reverted: input.summary.reverted, enabled: input.summary.enabled - input.summary.enforced },
+            connectionDisabled,
+          },
+        });
+      }
       if (input.outcome === 'completed') {
         await mailer.send({
           idempotencyKey: `completed:${input.onboardingId}`,

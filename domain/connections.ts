@@ -1,8 +1,9 @@
 import { createHash, randomBytes, X509Certificate } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { connectionCertificates, ssoConnections } from '../db/schema.js';
+import { connectionCertificates, ssoConnections, users } from '../db/schema.js';
 import { AppError, notFound } from '../lib/errors.js';
+import { recordAuditEvent } from './audit.js';
 import { claimDomainsForConnection, connectionIdForDomain } from './domainClaims.js';
 
 export const emailAddressFormat = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
@@ -206,4 +207,42 @@ export async function findConnectionCached(db: Db, id: string): Promise<Connecti
 export function invalidateCachedConnection(id: string): void {
   connectionCacheGeneration++;
   connectionCache.delete(id);
+}
+
+/**
+ * A cancelled onboarding's connection is switched off (logins refused with connection_disabled,
+ * discovery no longer picks it, its sessions end), unless someone is still enforced on it: that user
+ * has no password sign-in, and would be locked out. Idempotent; audited once.
+ */
+export async function disableConnectionsOfCancelled(db: Db, onboardingId: string, now: Date): Promise<boolean> {
+  return await db.transaction(async (tx) => {
+    const connections = await tx
+      .select({ id: ssoConnections.id, status: ssoConnections.status })
+      .from(ssoConnections)
+      .where(eq(ssoConnections.onboardingId, onboardingId))
+      .for('update');
+    let disabled = connections.length > 0;
+    for (const connection of connections) {
+      if (connection.status === 'disabled') continue;
+      const [enforced] = await tx
+        .select({ n: sql<number>`count(*)::int` })
+        .from(users)
+        .where(and(eq(users.connectionId, connection.id), eq(users.ssoState, 'enforced')));
+      if ((enforced?.n ?? 0) > 0) {
+        disabled = false;
+        continue;
+      }
+      await tx.update(ssoConnections).set({ status: 'disabled', updatedAt: now }).where(eq(ssoConnections.id, connection.id));
+      await recordAuditEvent(tx, {
+        type: 'connection.disabled',
+        actor: 'onboarding',
+        onboardingId,
+        connectionId: connection.id,
+        detail: { reason: 'the onboarding was cancelled' },
+        at: now,
+      });
+      invalidateCachedConnection(connection.id);
+    }
+    return disabled;
+  });
 }

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
-import { desc, eq } from 'drizzle-orm';
+import { and, desc, eq, ne } from 'drizzle-orm';
 import type { Database, Db } from '../db/client.js';
-import { onboardings, pilotUsers, ssoConnections } from '../db/schema.js';
+import { auditEvents, onboardings, pilotUsers, ssoConnections } from '../db/schema.js';
 import { AppError, notFound } from '../lib/errors.js';
 import {
   buildMigrationList,
@@ -21,6 +21,7 @@ import {
   onboardingWorkflowType,
   type Problem,
   pilotUserLoggedIn,
+  type Stage,
   submitIdpConfig,
   workflowIdFor,
 } from '../workflows/shared.js';
@@ -252,10 +253,53 @@ export async function buildMigrationListFor(db: Db, client: Client, id: string, 
   return await runUpdate(db, client, id, (h) => h.executeUpdate(buildMigrationList, { args: [source] }));
 }
 
+/** The onboarding's stage in PostgreSQL, audited once per change (a repeat changes and records nothing). */
+export async function recordStage(
+  db: Db,
+  input: { onboardingId: string; stage: Stage; connectionId?: string | null; at: Date },
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    const updated = await tx
+      .update(onboardings)
+      .set({ stage: input.stage, updatedAt: input.at, ...(input.connectionId ? { connectionId: input.connectionId } : {}) })
+      .where(and(eq(onboardings.id, input.onboardingId), ne(onboardings.stage, input.stage)))
+      .returning({ id: onboardings.id });
+    if (updated.length === 0) return;
+    await recordAuditEvent(tx, {
+      type: 'onboarding.stage',
+      onboardingId: input.onboardingId,
+      detail: { stage: input.stage },
+      at: input.at,
+    });
+  });
+}
+
+/** The reason support gave for cancelling, as the cancel request recorded it (for the customer's mail). */
+export async function cancelReasonOf(db: Db, onboardingId: string): Promise<string | null> {
+  const [row] = await db
+    .select({ detail: auditEvents.detail })
+    .from(auditEvents)
+    .where(and(eq(auditEvents.onboardingId, onboardingId), eq(auditEvents.type, 'onboarding.cancel_requested')))
+    .orderBy(desc(auditEvents.id))
+    .limit(1);
+  const reason = (row?.detail as { reason?: unknown } | undefined)?.reason;
+  return typeof reason === 'string' ? reason : null;
+}
+
 export async function cancelOnboardingById(db: Db, client: Client, id: string, reason: string, revertTo?: 'enabled' | 'none' | 'keep') {
+  await findOnboarding(db, id);
+  await recordAuditEvent(db, {
+    type: 'onboarding.cancel_requested',
+    actor: 'support',
+    onboardingId: id,
+    detail: { reason, revertTo: revertTo ?? 'enabled' },
+  });
   const state = await runUpdate(db, client, id, (h) =>
     h.executeUpdate(cancelOnboarding, { args: [{ reason, actor: 'support', revertTo }] }),
   );
+  // The workflow records the stage in an activity just after it answers; written here too, so whoever
+  // the answer reaches already finds the onboarding cancelled in PostgreSQL (its domains free to claim).
+  if (state.stage === 'cancelled') await recordStage(db, { onboardingId: id, stage: 'cancelled', at: new Date() });
   return { id, stage: state.stage, cancelReason: state.cancelReason, summary: state.summary };
 }
 

@@ -33,6 +33,15 @@ export type MailMessage =
   | { kind: 'approval_escalation'; customerName: string; step: ApprovalStep; waitingSince: string; url?: string }
   | { kind: 'sso_heads_up'; customerName: string; loginUrl: string }
   | {
+      kind: 'onboarding_cancelled';
+      customerName: string;
+      reason: string | null;
+      /** Users whose SSO the cancel put back, and those left enabled (their password works). */
+      summary: { reverted: number; enabled: number };
+      /** Whether the connection was switched off (it stays on while users are enforced on it). */
+      connectionDisabled: boolean;
+    }
+  | {
       kind: 'onboarding_completed';
       customerName: string;
       summary: { enforced: number; enabled: number; excluded: number };
@@ -77,6 +86,8 @@ function draftFor(message: MailMessage): Draft {
       return headsUp(message);
     case 'onboarding_completed':
       return completed(message);
+    case 'onboarding_cancelled':
+      return cancelled(message);
   }
 }
 
@@ -216,6 +227,24 @@ function headsUp(m: Extract<MailMessage, { kind: 'sso_heads_up' }>): Draft {
       'if you cannot sign in through your company account, contact your company’s IT helpdesk',
     ],
     action: { label: 'Sign in with your company account', url: m.loginUrl },
+  };
+}
+
+function cancelled(m: Extract<MailMessage, { kind: 'onboarding_cancelled' }>): Draft {
+  return {
+    subject: `SSO onboarding cancelled for ${m.customerName}`,
+    heading: 'The SSO onboarding was cancelled',
+    intro: [
+      `Our support team cancelled the SSO onboarding for ${m.customerName}${m.reason ? `: ${m.reason}` : '.'}`,
+      m.connectionDisabled
+        ? 'Single sign-on through your identity provider is switched off; everyone signs in with their password as before.'
+        : 'Single sign-on stays on for the users who were already enforced, so nobody is locked out.',
+    ],
+    facts: [
+      ['Users put back as they were', String(m.summary.reverted)],
+      ['Users still enabled (password works)', String(m.summary.enabled)],
+    ],
+    outro: ['Nothing is needed from you. When you are ready to try again, your support contact can start a new onboarding.'],
   };
 }
 
