@@ -14,6 +14,7 @@ export function emailStepPage(input: { email?: string; error?: string; status?: 
 <input id="email" name="email" type="email" autocomplete="username" spellcheck="false" required autofocus value="${input.email ?? ''}" aria-describedby="email-hint">
 <p class="hint" id="email-hint">If your company signs in with single sign-on, we take you to its sign-in page next.</p>
 <button type="submit">Continue</button>
+<p class="hint">Your company’s sign-in not working for you yet? <button type="submit" class="link" formaction="/login/password">Sign in with your password instead</button></p>
 </form>`,
   };
 }

@@ -40,16 +40,29 @@ export function loginRouter(deps: ApiDeps): Router {
   });
 
   // Email first: SSO users go on to their IdP by discovery, everyone else to the password step.
-  router.post('/login/continue', ...formBody, async (req, res) => {
+  /** The email step's address; undefined once the form has been answered again with a 400. */
+  const emailStep = (req: Request, res: Response): string | undefined => {
     const parsed = emailStepBody.safeParse(req.body ?? {});
-    if (!parsed.success) {
-      const email = typeof req.body?.email === 'string' ? req.body.email.slice(0, 254) : '';
-      return sendPage(res, emailStepPage({ email, status: 400, error: 'Enter your full work email address, such as name@example.com.' }));
-    }
-    const { email } = parsed.data;
+    if (parsed.success) return parsed.data.email;
+    const email = typeof req.body?.email === 'string' ? req.body.email.slice(0, 254) : '';
+    sendPage(res, emailStepPage({ email, status: 400, error: 'Enter your full work email address, such as name@example.com.' }));
+    return undefined;
+  };
+
+  router.post('/login/continue', ...formBody, async (req, res) => {
+    const email = emailStep(req, res);
+    if (email === undefined) return;
     const route = await signInRouteFor(database.db, email);
     if (route.kind === 'sso') return res.redirect(303, `/sso?email=${encodeURIComponent(email)}`);
     sendPage(res, passwordStepPage({ email }));
+  });
+
+  // The password step on request: a user whose SSO is enabled but not enforced (a pilot user whose IdP
+  // does not assign them the application yet) still has a password. Open to every address, so it tells
+  // nothing about one; an enforced user's password is refused with sso_required as before.
+  router.post('/login/password', ...formBody, async (req, res) => {
+    const email = emailStep(req, res);
+    if (email !== undefined) sendPage(res, passwordStepPage({ email }));
   });
 
   // Login CSRF (signing a victim in as the attacker) and forced sign-out: only this site's pages post these.

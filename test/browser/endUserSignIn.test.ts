@@ -142,6 +142,33 @@ describe('an end user signing in with a browser', () => {
     expect(errors).toEqual([]);
   });
 
+  it('lets a user whose SSO is enabled, not enforced, sign in with the password instead', async () => {
+    const { page, errors } = await newPage();
+    await page.goto(`${app.baseUrl}/login`);
+    await page.getByLabel('Work email').fill(bob.email);
+    await shot(page, '01b-password-instead');
+    await page.getByRole('button', { name: 'Sign in with your password instead' }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Enter your password');
+    expect(await page.getByLabel('Work email').inputValue()).toBe(bob.email);
+    await page.getByLabel('Password').fill(consolePassword);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${app.baseUrl}/console`);
+    expect(await page.locator('[data-auth-method]').textContent()).toBe('Password');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${app.baseUrl}/login`);
+    expect(errors).toEqual([]);
+  });
+
+  it('sends an enforced user who asks for the password step to SSO, with the explanation', async () => {
+    const { page } = await newPage();
+    await page.goto(`${app.baseUrl}/login`);
+    await page.getByLabel('Work email').fill(alice.email);
+    await page.getByRole('button', { name: 'Sign in with your password instead' }).click();
+    await page.getByLabel('Password').fill(consolePassword);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Your company requires single sign-on');
+  });
+
   it('gives an unknown address the same password step as a known one', async () => {
     const { page } = await newPage();
     await page.goto(`${app.baseUrl}/login`);
