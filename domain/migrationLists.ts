@@ -36,12 +36,20 @@ const aliasLocalParts = [
   'test',
 ];
 
+/**
+ * Shared-looking mailboxes beyond the exact role names: a role word with more after a separator
+ * (`it-shared@`, `sales.emea@`, `noreply-billing@`), or one that says it is shared or unanswered. Words
+ * that are also first names (`dev`) or too common (`team`, `test`, `hello`) count only on their own.
+ */
+const sharedLocalPart = `^(${aliasLocalParts.filter((p) => !['dev', 'team', 'test', 'hello'].includes(p)).join('|')})[._-]|shared|no-?reply|do-?not-?reply`;
+
 /** One SQL expression computing an entry's flags, shared by every way of building a list. */
 const flagsSql = (sql: postgres.TransactionSql, domains: string[]) => sql`
   array_remove(array[
     case when lower(split_part(u.email, '@', 2)) <> all(${domains}::text[]) then 'outside_connection_domains' end,
     case when split_part(u.email, '@', 1) like '%+%'
-           or lower(split_part(u.email, '@', 1)) = any(${aliasLocalParts}::text[]) then 'possible_alias' end
+           or lower(split_part(u.email, '@', 1)) = any(${aliasLocalParts}::text[])
+           or lower(split_part(u.email, '@', 1)) ~ ${sharedLocalPart} then 'possible_alias' end
   ], null)`;
 
 /**

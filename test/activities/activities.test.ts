@@ -362,6 +362,19 @@ describe('buildMigrationList', () => {
     expect(flags.get(person)).toEqual([]);
   });
 
+  it('flags shared-looking mailboxes too, but not a person whose name starts like a role', async () => {
+    const fixture = await newOnboarding(database);
+    const shared = ['it-shared', 'Sales.EMEA', 'noreply-billing', 'do-not-reply', 'finance-shared'].map((l) => `${l}@${fixture.domain}`);
+    const people = ['italo.rossi', 'dev.patel', 'adminah', 'team.lead'].map((l) => `${l}@${fixture.domain}`);
+    await insertUsers(database, [...shared, ...people]);
+
+    const list = await build(fixture, { method: 'domain', domain: fixture.domain });
+
+    const flags = await flagsByEmail(list.listId);
+    expect(shared.map((e) => flags.get(e))).toEqual(shared.map(() => ['possible_alias']));
+    expect(people.map((e) => flags.get(e))).toEqual(people.map(() => []));
+  });
+
   it('returns the same list when called again with the same list ID', async () => {
     const fixture = await newOnboarding(database);
     const users = await insertUsers(database, numbered(fixture.domain, 3));
