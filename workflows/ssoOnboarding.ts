@@ -76,6 +76,8 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
   };
   // Runs started before steps could be interrupted replay as they ran (see `runStep`).
   const interruptibleSteps = patched('interruptible-steps');
+  // Runs started before a rebuild superseded the list under review keep their old behaviour on replay.
+  const rebuildSupersedes = patched('rebuild-supersedes-review');
   const decisions = new Map<ApprovalStep, ApprovalDecision>();
   let cancelRequest: { reason: string; actor: string; revertTo: 'enabled' | 'none' | 'keep' } | null = null;
   let revertedCount = 0;
@@ -233,8 +235,12 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
     async (source) => {
       const listId = `ml_${uuid4().replace(/-/g, '').slice(0, 24)}`;
       const list = await interactive.buildMigrationList({ listId, onboardingId, connectionDomains: input.emailDomains, source });
-      state.migration = list;
+      // Of two builds in flight the later version wins, whichever finishes last (versions follow the builds' order).
+      if (!rebuildSupersedes || !state.migration || list.version >= state.migration.version) state.migration = list;
       decisions.delete('migration_list');
+      // The link of the version under review is no longer awaited from this moment: a decision on it
+      // is refused (stale_link), and the review restarts with a new link for this version.
+      if (rebuildSupersedes) state.pending = state.pending.filter((p) => p.step !== 'migration_list');
       note('migration_list_built', `v${list.version}: ${list.total} users, ${list.flagged} flagged`);
       return list;
     },
@@ -297,7 +303,16 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
   });
 
   /** Issues the link, mails it, reminds on a timer and escalates once overdue; returns the decision. */
-  const awaitApproval = async (step: ApprovalStep, subjectVersion: number, context: Record<string, unknown>): Promise<ApprovalDecision> => {
+  /**
+   * Issues the link, mails it, reminds on a timer and escalates once overdue; returns the decision, or
+   * null when what the link asks about was `superseded` meanwhile (a list rebuilt during its review).
+   */
+  const awaitApproval = async (
+    step: ApprovalStep,
+    subjectVersion: number,
+    context: Record<string, unknown>,
+    superseded: () => boolean = () => false,
+  ): Promise<ApprovalDecision | null> => {
     let startedAt = Date.now();
     let reminders = 0;
     let tokenId = '';
@@ -323,7 +338,10 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
     };
     await issue(0);
     for (;;) {
-      if (await waitFor(() => decisions.has(step), options.reminderEveryMs)) break;
+      if (await waitFor(() => decisions.has(step) || superseded(), options.reminderEveryMs)) {
+        if (superseded()) return null;
+        break;
+      }
       if (Date.now() - startedAt >= options.approvalTimeoutMs) {
         note('approval_overdue', step);
         state.problems.push({ field: step, code: 'approval_overdue', message: `the ${step.replace('_', ' ')} approval is overdue` });
@@ -437,7 +455,7 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
     await waitFor(() => state.pilot.users.length > 0);
     while (!state.pilot.customerConfirmed) {
       const decision = await awaitApproval('pilot', 1, { pilotUsers: state.pilot.users.map((u) => u.email) });
-      state.pilot.customerConfirmed = decision.decision === 'approve';
+      state.pilot.customerConfirmed = decision?.decision === 'approve';
     }
     await waitFor(() => state.pilot.supportConfirmed);
 
@@ -446,11 +464,17 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
       await waitFor(() => state.migration !== null && state.migration.status === 'ready');
       await enterStage('list_review');
       const list = state.migration as unknown as NonNullable<OnboardingState['migration']>;
-      const decision = await awaitApproval('migration_list', list.version, {
-        total: list.total,
-        flagged: list.flagged,
-        version: list.version,
-      });
+      const decision = await awaitApproval(
+        'migration_list',
+        list.version,
+        { total: list.total, flagged: list.flagged, version: list.version },
+        // A list built during the review replaces this one: its link is superseded and a new one is mailed.
+        () => rebuildSupersedes && state.migration?.listId !== list.listId,
+      );
+      if (decision === null) {
+        note('migration_list_superseded', `v${list.version} by v${state.migration?.version}`);
+        continue;
+      }
       if (decision.decision === 'approve') {
         const approved = await decideList({ listId: list.listId, decision: 'approve', ...exclusionsOf(decision) });
         if (!approved) continue;
@@ -491,9 +515,12 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
       await runStep('mailing the users', () => rollout.sendHeadsUp({ onboardingId, customerName: input.customerName, listId }));
       note('users_notified');
     }
+    // The go-ahead names how many users it enforces: the approved list without its exclusions.
+    const approvedList = state.migration as NonNullable<OnboardingState['migration']>;
+    const goAhead = rebuildSupersedes ? { total: approvedList.total - approvedList.excluded } : {};
     for (;;) {
-      const decision = await awaitApproval('go_ahead', 1, {});
-      if (decision.decision === 'approve') break;
+      const decision = await awaitApproval('go_ahead', 1, goAhead);
+      if (decision?.decision === 'approve') break;
     }
 
     await enterStage('enforcing');
