@@ -88,7 +88,11 @@ function unusable(link: ApprovalLink | undefined): AppError | undefined {
   if (link.state === 'expired')
     return new AppError('link_expired', 410, 'This approval link has expired. A new one will be sent to you by email.');
   if (link.state === 'superseded')
-    return new AppError('link_superseded', 410, 'A newer approval link has been sent for this step (what it asks about changed); please use the latest email.');
+    return new AppError(
+      'link_superseded',
+      410,
+      'A newer approval link has been sent for this step (what it asks about changed); please use the latest email.',
+    );
   return undefined;
 }
 
