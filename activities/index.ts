@@ -189,7 +189,8 @@ export function createActivities({ database, mailer, clock, config, logger, appr
         return {
           users: found.map((u) => ({ sid: u.sid, email: u.email })),
           unknownEmails: wanted.filter((e) => !known.has(e)),
-          refused,
+          // In one order whatever order PostgreSQL found them in.
+          refused: refused.sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0)),
         };
       });
     },
