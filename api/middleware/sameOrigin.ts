@@ -22,12 +22,10 @@ export function requireSameOrigin(publicBaseUrl: string, options: { where?: stri
     if (req.method !== 'POST') return next();
     const origin = req.get('origin') ?? originOf(req.get('referer'));
     if (origin && origin !== 'null' && (origin === published || origin === `${req.protocol}://${req.get('host')}`)) return next();
-    // A client that is not a browser names no origin; it may go on if its body is not one a foreign
-    // page could have made a browser post (a form or plain text), e.g. JSON or no body at all.
-    if (options.originlessClients && !origin && !req.is(formContentTypes)) return next();
+    // Browsers name the Origin of every POST they send, a cross-site form's above all, so a request that
+    // names neither Origin nor Referer comes from a client that is not a browser (the contract lets
+    // scripts post the sign-in form); it cannot carry a victim's browser into a login or a logout.
+    if (options.originlessClients && req.get('origin') === undefined && req.get('referer') === undefined) return next();
     next(new AppError('cross_site_request', 403, `This form must be sent from ${where} itself. Reload the page and try again.`));
   };
 }
-
-/** What a page of another site can make a browser post without asking (CORS "simple" requests). */
-const formContentTypes = ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'];
