@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { Resolver } from 'node:dns/promises';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { pollUntil } from './poll.js';
 import { killOnExit } from './processes.js';
 
@@ -16,12 +17,21 @@ export interface DnsServer {
   close(): Promise<void>;
 }
 
-async function freeUdpPort(): Promise<number> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
+/** A loopback port free for UDP and for TCP at once: dnsmasq listens on both. */
+async function freeDnsPort(): Promise<number> {
+  for (;;) {
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    const { port } = socket.address();
+    const tcp = createServer();
+    const free = await new Promise<boolean>((resolve) => {
+      tcp.once('error', () => resolve(false));
+      tcp.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    await new Promise<void>((resolve) => (free ? tcp.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) => socket.close(() => resolve()));
+    if (free) return port;
+  }
 }
 
 const readyName = 'ready.dns-server.test';
@@ -29,7 +39,7 @@ const readyName = 'ready.dns-server.test';
 const dnsmasqPath = existsSync('/usr/sbin/dnsmasq') ? '/usr/sbin/dnsmasq' : 'dnsmasq';
 
 export async function startDnsServer(): Promise<DnsServer> {
-  const port = await freeUdpPort();
+  const port = await freeDnsPort();
   const address = `127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
   let output = '';
@@ -51,6 +61,17 @@ export async function startDnsServer(): Promise<DnsServer> {
         return `--txt-record=${name},${value}`;
       }),
     );
+    // Another process may hold the port for a moment between two starts (dnsmasq exits 2, address in
+    // use): each start tries again, on the same port, which the service under test keeps asking.
+    for (let attempt = 1; ; attempt++) {
+      const exitCode = await launch(txt);
+      if (exitCode === undefined) return;
+      if (exitCode !== 2 || attempt === 10) throw new Error(`dnsmasq exited with ${exitCode}: ${output}`);
+    }
+  }
+
+  /** Starts dnsmasq; undefined once it answers, or the exit code if it stopped first. */
+  async function launch(txt: string[]): Promise<number | undefined> {
     output = '';
     const started = spawn(
       dnsmasqPath,
@@ -74,16 +95,21 @@ export async function startDnsServer(): Promise<DnsServer> {
     killOnExit(started);
     started.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     started.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number>((resolve) => started.once('exit', (code) => resolve(code ?? -1)));
     const resolver = new Resolver({ timeout: 200, tries: 1 });
     resolver.setServers([address]);
-    await pollUntil(
+    const answering = pollUntil(
       `dnsmasq answering on ${address}`,
       async () => {
-        if (started.exitCode !== null) throw new Error(`dnsmasq exited with ${started.exitCode}: ${output}`);
-        return (await resolver.resolveTxt(readyName)).length > 0 ? true : undefined;
+        if (started.exitCode !== null) return 'exited';
+        return (await resolver.resolveTxt(readyName)).length > 0 ? 'ready' : undefined;
       },
       { timeoutMs: 10_000, intervalMs: 25 },
     );
+    const first = await Promise.race([answering, exited.then(() => 'exited' as const)]);
+    if (first === 'ready') return undefined;
+    child = undefined;
+    return await exited;
   }
 
   await start({});
