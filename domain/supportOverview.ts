@@ -64,9 +64,10 @@ export async function liveProblems(client: Client, onboardings: { id: string; st
     onboardings.map(async ({ id, stage }) => {
       if (finished.includes(stage)) return problems.set(id, []);
       const deadline = delay(timeoutMs, undefined, { ref: false });
-      const state = client.workflow
-        .getHandle(workflowIdFor(id))
-        .query(getOnboardingState)
+      // The gRPC deadline too, so a query nobody answers stops retrying once the page has given up on it
+      // (a retry left behind used to outlive the connection and throw when it fired).
+      const state = client
+        .withDeadline(Date.now() + timeoutMs, () => client.workflow.getHandle(workflowIdFor(id)).query(getOnboardingState))
         .catch(() => undefined);
       problems.set(id, (await Promise.race([state, deadline]))?.problems);
     }),
