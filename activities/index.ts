@@ -19,9 +19,11 @@ import {
   revertEnforcement,
   reviseMigrationList,
   rolloutProgress,
+  sendDraftList,
   setMigrationListStatus,
 } from '../domain/migrationLists.js';
 import { cancelReasonOf, recordStage } from '../domain/onboardings.js';
+import { type PasswordKeepers, passwordKeepers, revertPilotUsers } from '../domain/pilotReport.js';
 import type { Clock } from '../lib/clock.js';
 import type { Config } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
@@ -166,11 +168,16 @@ export function createActivities({ database, mailer, clock, config, logger, appr
           return true;
         });
         for (const user of found) {
+          let enabledByPilot = false;
           if (user.ssoState === 'none') {
-            await tx
+            const changed = await tx
               .update(users)
               .set({ ssoState: 'enabled', connectionId: input.connectionId, updatedAt: clock.now() })
-              .where(and(eq(users.sid, user.sid), eq(users.ssoState, 'none')));
+              .where(and(eq(users.sid, user.sid), eq(users.ssoState, 'none')))
+              .returning({ sid: users.sid });
+            enabledByPilot = changed.length > 0;
+          }
+          if (enabledByPilot) {
             await recordAuditEvent(tx, {
               type: 'user.sso_enabled',
               actor: 'onboarding',
@@ -180,10 +187,14 @@ export function createActivities({ database, mailer, clock, config, logger, appr
               detail: { pilot: true },
             });
           }
+          // Whether the pilot switched the user on is kept (a cancel with revertTo none switches them off again).
           await tx
             .insert(pilotUsers)
-            .values({ onboardingId: input.onboardingId, userSid: user.sid, email: user.email })
-            .onConflictDoNothing();
+            .values({ onboardingId: input.onboardingId, userSid: user.sid, email: user.email, enabledByPilot })
+            .onConflictDoUpdate({
+              target: [pilotUsers.onboardingId, pilotUsers.userSid],
+              set: { enabledByPilot: sql`${pilotUsers.enabledByPilot} or excluded.enabled_by_pilot` },
+            });
         }
         const known = new Set(matched.map((u) => asciiLower(u.email)));
         return {
@@ -260,6 +271,8 @@ export function createActivities({ database, mailer, clock, config, logger, appr
       onboardingId: string;
       connectionDomains: string[];
       source: MigrationSource;
+      /** A preview for support, not sent for review until `sendDraftList`. */
+      draft?: boolean;
     }): Promise<MigrationView> {
       const { source } = input;
       if (source.method === 'domain' && !input.connectionDomains.some((d) => asciiLower(d) === asciiLower(source.domain)))
@@ -277,9 +290,27 @@ export function createActivities({ database, mailer, clock, config, logger, appr
       await recordAuditEvent(db, {
         type: 'migration_list.built',
         onboardingId: input.onboardingId,
-        detail: { listId: summary.listId, version: summary.version, total: summary.total, flagged: summary.flagged },
+        detail: {
+          listId: summary.listId,
+          version: summary.version,
+          total: summary.total,
+          flagged: summary.flagged,
+          ...(input.draft ? { draft: true } : {}),
+        },
       });
       return summary;
+    },
+
+    /** A draft support previewed is sent for review: from now on it is the version under review. */
+    async sendDraftList(input: { listId: string; onboardingId: string }): Promise<MigrationView> {
+      const list = await sendDraftList(pg, input.listId);
+      await recordAuditEvent(db, {
+        type: 'migration_list.sent',
+        actor: 'support',
+        onboardingId: input.onboardingId,
+        detail: { listId: list.listId, version: list.version, total: list.total },
+      });
+      return list;
     },
 
     /**
@@ -367,6 +398,11 @@ export function createActivities({ database, mailer, clock, config, logger, appr
       return reverted;
     },
 
+    /** Cancel with revertTo none, after the list's revert: the pilot users this onboarding switched on go back to no SSO. */
+    async revertPilotUsers(input: { onboardingId: string; connectionId: string }) {
+      return await revertPilotUsers(pg, input);
+    },
+
     /** Heads-up mails to every listed user: queued set-based in the outbox, then delivered with heartbeats. */
     async sendHeadsUp(input: { onboardingId: string; customerName: string; listId: string }) {
       const entries = await pg<{ user_sid: string; email: string }[]>`
@@ -392,7 +428,9 @@ export function createActivities({ database, mailer, clock, config, logger, appr
       recipient: string;
       summary: { listed: number; excluded: number; enabled: number; enforced: number; reverted: number };
       outcome: 'completed' | 'cancelled';
-    }) {
+      /** The enforced list, whose users are not counted as keeping their passwords (absent from older runs). */
+      listId?: string;
+    }): Promise<{ keepingPasswords?: PasswordKeepers }> {
       await supersedeApprovals(db, input.onboardingId, clock.now());
       await recordAuditEvent(db, { type: `onboarding.${input.outcome}`, onboardingId: input.onboardingId, detail: input.summary });
       if (input.outcome === 'cancelled') {
@@ -411,6 +449,11 @@ export function createActivities({ database, mailer, clock, config, logger, appr
         });
       }
       if (input.outcome === 'completed') {
+        const [row] = await db
+          .select({ connectionId: onboardings.connectionId })
+          .from(onboardings)
+          .where(eq(onboardings.id, input.onboardingId));
+        const keepers = await passwordKeepers(pg, { connectionId: row?.connectionId ?? null, listId: input.listId ?? null });
         await mailer.send({
           idempotencyKey: `completed:${input.onboardingId}`,
           onboardingId: input.onboardingId,
@@ -418,14 +461,13 @@ export function createActivities({ database, mailer, clock, config, logger, appr
           message: {
             kind: 'onboarding_completed',
             customerName: input.customerName,
-            summary: {
-              enforced: input.summary.enforced,
-              enabled: input.summary.enabled - input.summary.enforced,
-              excluded: input.summary.excluded,
-            },
+            summary: { enforced: input.summary.enforced, excluded: input.summary.excluded },
+            keepingPasswords: keepers,
           },
         });
+        return { keepingPasswords: keepers };
       }
+      return {};
     },
   };
 }

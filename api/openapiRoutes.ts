@@ -240,13 +240,28 @@ export const apiRoutes: ApiRoute[] = [
     params: onboardingId,
     body: migrationListBody,
     responses: {
-      202: { description: 'Built and waiting for the review', schema: migrationSchema },
+      202: { description: 'Built and waiting for the review (or, with send false, a draft to preview)', schema: migrationSchema },
       400: invalidRequest,
       404: onboardingNotFound,
       409: error("domain_unverified: a domain's ownership is not verified yet; or wrong_stage"),
       422: error(
-        'domain_not_in_onboarding: a `domain` list names a domain this onboarding does not hold; or the list cannot be built from this source',
+        'domain_not_in_onboarding: a `domain` list names a domain this onboarding does not hold; empty_list: nobody is on the list, so it is not sent (details: the problems); or the list cannot be built from this source',
       ),
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/migration-lists/{listId}/send',
+    operationId: 'sendMigrationList',
+    tag: 'onboardings',
+    summary: 'Send a draft list (built with send false) to the customer for review',
+    params: z.object({ listId: z.string().meta({ description: 'Migration list ID', example: 'ml_0123456789abcdef01234567' }) }),
+    responses: {
+      202: { description: 'Sent: the draft is the version under review', schema: migrationSchema },
+      400: invalidRequest,
+      404: error('not_found: no such list'),
+      409: error('not_a_draft: this list is not the draft waiting to be sent; or wrong_stage'),
+      422: error('empty_list: the draft has no users'),
     },
   },
   {

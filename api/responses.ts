@@ -89,7 +89,9 @@ export const migrationSchema = z
     total: z.number().int(),
     flagged: z.number().int(),
     excluded: z.number().int(),
-    status: z.enum(['building', 'ready', 'approved', 'rejected']),
+    status: z
+      .enum(['building', 'ready', 'approved', 'rejected', 'draft'])
+      .meta({ description: '`draft`: built with send false, not yet sent for review' }),
     problems: z.array(z.object({ code: z.string(), message: z.string(), values: z.array(z.string()) })),
   })
   .meta({ id: 'MigrationList' });
@@ -106,6 +108,10 @@ export const summarySchema = z
       enforced: z.number().int(),
       reverted: z.number().int(),
     }),
+    keepingPasswords: z
+      .object({ count: z.number().int(), emails: z.array(z.string()).meta({ description: 'The first 50, by email' }) })
+      .optional()
+      .meta({ description: 'At completion: users SSO is enabled for but not enforced (not on the approved list, or excluded)' }),
   })
   .meta({ id: 'OnboardingSummary', description: 'Who is where at the end' });
 
@@ -143,6 +149,10 @@ export const onboardingResponse = z
   .object({
     id: z.string(),
     customerName: z.string(),
+    customerId: z
+      .string()
+      .nullable()
+      .meta({ description: 'The CustomerId search attribute of its workflow (null for onboardings started before it was kept)' }),
     adminEmail: z.string(),
     emailDomains: z.array(z.string()),
     stage: stageSchema,
@@ -151,6 +161,9 @@ export const onboardingResponse = z
     domains: z.array(domainStatusSchema).meta({ description: 'Each email domain: verified or not, and the TXT record that proves it' }),
     pilot: pilotResponse,
     migration: migrationSchema.nullable(),
+    draft: migrationSchema
+      .nullable()
+      .meta({ description: 'A list built with send false, waiting for POST /api/migration-lists/{listId}/send' }),
     progress: z
       .object({ enabled: z.number().int(), enforced: z.number().int(), total: z.number().int() })
       .meta({ description: 'Users of the approved list (exclusions left out) enabled and enforced so far' }),

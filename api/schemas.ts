@@ -128,16 +128,28 @@ export const pilotUsersBody = z
   .strictObject({ emails: z.array(email).min(1, 'name at least one pilot user').max(100) })
   .meta({ id: 'PilotUsersRequest' });
 
+const send = z
+  .boolean()
+  .optional()
+  .meta({ description: 'false builds a draft to preview; POST /api/migration-lists/{listId}/send mails it for review' });
+
 export const migrationListBody = z
   .discriminatedUnion('method', [
-    z.strictObject({ method: z.literal('domain'), domain }),
-    z.strictObject({ method: z.literal('userSids'), userSids: z.array(userSidSchema).min(1, 'name at least one user SID').max(200_000) }),
+    z.strictObject({ method: z.literal('domain'), domain, send }),
+    z.strictObject({
+      method: z.literal('userSids'),
+      userSids: z.array(userSidSchema).min(1, 'name at least one user SID').max(200_000),
+      send,
+    }),
     z.strictObject({
       method: z.literal('accountSids'),
       accountSids: z.array(accountSid).min(1, 'name at least one account SID').max(10_000),
+      send,
     }),
   ])
   .meta({ id: 'MigrationListRequest', description: 'Who is on the migration list: everyone with the domain, or named users or accounts' });
+
+export const migrationListId = z.string().regex(/^ml_[0-9a-f]{24}$/, 'a migration list ID is ml_ and 24 hex digits');
 
 export const migrationListQuery = z.object({
   cursor: plainText().max(40).optional(),

@@ -34,7 +34,7 @@ export const onboardingStage = pgEnum('onboarding_stage', [
 ]);
 export const approvalStep = pgEnum('approval_step', ['pilot', 'migration_list', 'go_ahead']);
 export const migrationMethod = pgEnum('migration_method', ['domain', 'userSids', 'accountSids']);
-export const migrationListStatus = pgEnum('migration_list_status', ['building', 'ready', 'approved', 'rejected']);
+export const migrationListStatus = pgEnum('migration_list_status', ['building', 'ready', 'approved', 'rejected', 'draft']);
 export const mailStatus = pgEnum('mail_status', ['pending', 'sent', 'logged', 'failed']);
 export const authMethod = pgEnum('auth_method', ['password', 'sso']);
 
@@ -166,6 +166,8 @@ export const onboardings = pgTable(
     id: text('id').primaryKey(),
     workflowId: text('workflow_id').notNull(),
     customerName: text('customer_name').notNull(),
+    /** The CustomerId search attribute of its workflow (null for onboardings started before it was kept here). */
+    customerId: text('customer_id'),
     adminEmail: text('admin_email').notNull(),
     emailDomains: text('email_domains').array().notNull(),
     stage: onboardingStage('stage').notNull().default('config_intake'),
@@ -347,6 +349,8 @@ export const pilotUsers = pgTable(
     email: text('email').notNull(),
     nominatedAt: createdAt(),
     firstLoginAt: tstz('first_login_at'),
+    /** The pilot switched this user on (they had no SSO before), so a cancel with revertTo none switches them off. */
+    enabledByPilot: boolean('enabled_by_pilot').notNull().default(false),
   },
   (t) => [primaryKey({ columns: [t.onboardingId, t.userSid] }), index('pilot_users_user_idx').on(t.userSid)],
 );

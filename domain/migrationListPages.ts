@@ -45,8 +45,9 @@ async function header(sql: postgres.Sql, where: postgres.PendingQuery<postgres.R
 export const migrationListVersion = (sql: postgres.Sql, onboardingId: string, version: number) =>
   header(sql, sql`where onboarding_id = ${onboardingId} and version = ${version}`);
 
-/** The newest version of an onboarding's list (the one being reviewed or rolled out). */
-export const latestMigrationList = (sql: postgres.Sql, onboardingId: string) => header(sql, sql`where onboarding_id = ${onboardingId}`);
+/** The version the customer approved (the one enabled and enforced); a draft or rebuild after it is not it. */
+export const approvedMigrationList = (sql: postgres.Sql, onboardingId: string) =>
+  header(sql, sql`where onboarding_id = ${onboardingId} and status = 'approved'`);
 
 /**
  * One numbered page of a list, in email order. Pages are numbered (not cursors) so a reviewer can go back

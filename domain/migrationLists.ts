@@ -58,7 +58,7 @@ const flagsSql = (sql: postgres.TransactionSql, domains: string[]) => sql`
  */
 export async function buildMigrationList(
   sql: postgres.Sql,
-  input: { listId: string; onboardingId: string; connectionDomains: string[]; source: MigrationMethod },
+  input: { listId: string; onboardingId: string; connectionDomains: string[]; source: MigrationMethod; draft?: boolean },
 ): Promise<MigrationListSummary & { created: boolean }> {
   const domains = input.connectionDomains.map((d) => d.toLowerCase());
   return await sql.begin(async (tx) => {
@@ -101,8 +101,7 @@ export async function buildMigrationList(
         tx`select u.sid, u.email from users u where u.sid = any(${source.userSids}::text[]) and not ${free}`,
       );
       const unknown = await sidsNotOnFile(tx, 'users', source.userSids);
-      if (unknown.length > 0)
-        problems.push({ code: 'unknown_user_sids', message: `${unknown.length} user SIDs are not on file`, values: unknown });
+      if (unknown.length > 0) problems.push(notOnFile('user', unknown));
     } else {
       await tx`insert into migration_list_entries (list_id, user_sid, email, flags)
                select distinct on (u.sid) ${input.listId}, u.sid, u.email, ${flagsSql(tx, domains)}
@@ -114,16 +113,50 @@ export async function buildMigrationList(
            where m.account_sid = any(${source.accountSids}::text[]) and not ${free}`,
       );
       const unknown = await sidsNotOnFile(tx, 'accounts', source.accountSids);
-      if (unknown.length > 0)
-        problems.push({ code: 'unknown_account_sids', message: `${unknown.length} account SIDs are not on file`, values: unknown });
+      if (unknown.length > 0) problems.push(notOnFile('account', unknown));
     }
-    await tx`update migration_lists l set status = 'ready', problems = ${JSON.stringify(problems)}::jsonb,
-               total = c.total, flagged = c.flagged, excluded = 0
-             from (select count(*)::int as total, count(*) filter (where cardinality(flags) > 0)::int as flagged
-                   from migration_list_entries where list_id = ${input.listId}) c
-             where l.id = ${input.listId}`;
+    // A draft is a preview for support: nothing is mailed until it is sent (`sendDraftList`).
+    const status = input.draft ? 'draft' : 'ready';
+    const [{ total } = { total: 0 }] = await tx<{ total: number }[]>`
+      with c as (select count(*)::int as total, count(*) filter (where cardinality(flags) > 0)::int as flagged
+                 from migration_list_entries where list_id = ${input.listId})
+      update migration_lists l set status = ${status}, total = c.total, flagged = c.flagged, excluded = 0
+      from c where l.id = ${input.listId} returning c.total`;
+    // A list of nobody is never sent for review: there would be nothing to approve.
+    if (total === 0) problems.unshift(emptyList(source));
+    await tx`update migration_lists set problems = ${JSON.stringify(problems)}::jsonb where id = ${input.listId}`;
     return { ...(await summarize(tx, input.listId)), created: true };
   });
+}
+
+/** How many SIDs a problem's message names; its `values` hold them all. */
+const namedInMessage = 10;
+
+const namedSids = (sids: string[]) =>
+  `${sids.slice(0, namedInMessage).join(', ')}${sids.length > namedInMessage ? `, and ${sids.length - namedInMessage} more` : ''}`;
+
+/** SIDs support asked for that are not on file: named in the message (the first ten) and listed in full. */
+function notOnFile(kind: 'user' | 'account', unknown: string[]): MigrationListSummary['problems'][number] {
+  return {
+    code: `unknown_${kind}_sids`,
+    message: `${unknown.length} ${kind} SID${unknown.length === 1 ? ' is' : 's are'} not on file and ${unknown.length === 1 ? 'is' : 'are'} not on the list: ${namedSids(unknown)}`,
+    values: unknown,
+  };
+}
+
+/** Why a list has nobody on it, in the terms of how it was built. */
+function emptyList(source: MigrationMethod): MigrationListSummary['problems'][number] {
+  const why =
+    source.method === 'domain'
+      ? `no user with an address at ${source.domain} is free to move (none on file, or all on another SSO connection)`
+      : source.method === 'userSids'
+        ? 'none of the named users is on file and free to move'
+        : 'the named accounts have no members on file who are free to move';
+  return {
+    code: 'empty_list',
+    message: `The list has no users, so it is not sent for review: ${why}. Build it again from another source.`,
+    values: [],
+  };
 }
 
 /** How many of the refused users a problem names; the count is always exact. */
@@ -179,6 +212,12 @@ async function summarize(sql: postgres.Sql | postgres.TransactionSql, listId: st
     status: row.status,
     problems: row.problems,
   };
+}
+
+/** The onboarding a list belongs to, or undefined when there is no such list. */
+export async function onboardingOfList(sql: postgres.Sql, listId: string): Promise<string | undefined> {
+  const [row] = await sql<{ onboarding_id: string }[]>`select onboarding_id from migration_lists where id = ${listId}`;
+  return row?.onboarding_id;
 }
 
 export async function getMigrationListSummary(sql: postgres.Sql, listId: string): Promise<MigrationListSummary> {
@@ -251,6 +290,12 @@ export async function reviseMigrationList(
              where l.id = ${input.listId}`;
     return { ok: true as const, list: await summarize(tx, input.listId) };
   });
+}
+
+/** Sends a draft: it becomes the version for review (`ready`). A list that is no draft is left as it is. */
+export async function sendDraftList(sql: postgres.Sql, listId: string): Promise<MigrationListSummary> {
+  await sql`update migration_lists set status = 'ready' where id = ${listId} and status = 'draft'`;
+  return await summarize(sql, listId);
 }
 
 export async function setMigrationListStatus(sql: postgres.Sql, listId: string, status: 'approved' | 'rejected', reason?: string) {

@@ -10,9 +10,10 @@ import {
   cancelOnboarding,
   confirmPilot,
   customerIdKey,
+  customerNameKey,
   getOnboardingState,
   type IdpConfigSubmission,
-  type MigrationSource,
+  type MigrationRequest,
   nominatePilotUsers,
   type OnboardingInput,
   type OnboardingOptions,
@@ -22,6 +23,7 @@ import {
   type Problem,
   pilotUserLoggedIn,
   type Stage,
+  sendMigrationList,
   submitIdpConfig,
   workflowIdFor,
 } from '../workflows/shared.js';
@@ -67,6 +69,7 @@ export async function startOnboarding(db: Db, client: Client, taskQueue: string,
       id,
       workflowId,
       customerName: input.customerName,
+      customerId: workflowInput.customerId,
       adminEmail: input.adminEmail,
       emailDomains: workflowInput.emailDomains,
       options: input.options,
@@ -85,6 +88,7 @@ export async function startOnboarding(db: Db, client: Client, taskQueue: string,
       args: [workflowInput],
       typedSearchAttributes: [
         { key: customerIdKey, value: workflowInput.customerId },
+        { key: customerNameKey, value: input.customerName },
         { key: onboardingStageKey, value: 'config_intake' },
       ],
       memo: { customerName: input.customerName, adminEmail: input.adminEmail },
@@ -98,6 +102,7 @@ export async function listOnboardings(db: Db) {
   return rows.map((row) => ({
     id: row.id,
     customerName: row.customerName,
+    customerId: row.customerId,
     adminEmail: row.adminEmail,
     emailDomains: row.emailDomains,
     stage: row.stage,
@@ -158,6 +163,7 @@ export async function getOnboarding(
   return {
     id: row.id,
     customerName: row.customerName,
+    customerId: row.customerId,
     adminEmail: row.adminEmail,
     emailDomains: row.emailDomains,
     stage: state?.stage ?? row.stage,
@@ -177,6 +183,7 @@ export async function getOnboarding(
         }
       : { users: [], unknownEmails: [], refused: [], customerConfirmed: false, supportConfirmed: false },
     migration,
+    draft: state?.draft ?? null,
     progress: { enabled: progress.enabled, enforced: progress.enforced, total: progress.total },
     pendingApprovals: (await pendingApprovals(db, id, links.secret, links.publicBaseUrl, links.now)).map(({ step, url, expiresAt }) => ({
       step,
@@ -194,6 +201,7 @@ const refusalStatus: Record<string, number> = {
   unknown_exclusions: 422,
   domain_not_in_onboarding: 422,
   domain_unverified: 409,
+  empty_list: 422,
 };
 
 /**
@@ -249,8 +257,12 @@ export async function confirmPilotFor(db: Db, client: Client, id: string) {
   return await runUpdate(db, client, id, (h) => h.executeUpdate(confirmPilot, { args: [] }));
 }
 
-export async function buildMigrationListFor(db: Db, client: Client, id: string, source: MigrationSource) {
-  return await runUpdate(db, client, id, (h) => h.executeUpdate(buildMigrationList, { args: [source] }));
+export async function buildMigrationListFor(db: Db, client: Client, id: string, request: MigrationRequest) {
+  return await runUpdate(db, client, id, (h) => h.executeUpdate(buildMigrationList, { args: [request] }));
+}
+
+export async function sendMigrationListFor(db: Db, client: Client, id: string, listId: string) {
+  return await runUpdate(db, client, id, (h) => h.executeUpdate(sendMigrationList, { args: [{ listId }] }));
 }
 
 /** The onboarding's stage in PostgreSQL, audited once per change (a repeat changes and records nothing). */

@@ -9,6 +9,8 @@ import { getOnboardingState, type Problem, type Stage, workflowIdFor } from '../
 export interface OnboardingOverview {
   id: string;
   customerName: string;
+  /** The CustomerId search attribute its workflow carries in Temporal (null for onboardings from before it was kept). */
+  customerId: string | null;
   adminEmail: string;
   stage: Stage;
   updatedAt: Date;
@@ -23,6 +25,7 @@ export async function onboardingOverview(sql: postgres.Sql, limit = 100): Promis
     {
       id: string;
       customer_name: string;
+      customer_id: string | null;
       admin_email: string;
       stage: Stage;
       updated_at: Date | string;
@@ -32,9 +35,9 @@ export async function onboardingOverview(sql: postgres.Sql, limit = 100): Promis
       enforced: number | null;
     }[]
   >`
-    select o.id, o.customer_name, o.admin_email, o.stage::text as stage, o.updated_at, l.version, p.total, p.enabled, p.enforced
+    select o.id, o.customer_name, o.customer_id, o.admin_email, o.stage::text as stage, o.updated_at, l.version, p.total, p.enabled, p.enforced
     from onboardings o
-    left join lateral (select id, version from migration_lists where onboarding_id = o.id order by version desc limit 1) l on true
+    left join lateral (select id, version from migration_lists where onboarding_id = o.id and status <> 'draft' order by version desc limit 1) l on true
     left join lateral (
       select count(*) filter (where not excluded)::int as total,
              count(*) filter (where not excluded and enabled_at is not null)::int as enabled,
@@ -45,6 +48,7 @@ export async function onboardingOverview(sql: postgres.Sql, limit = 100): Promis
   return rows.map((r) => ({
     id: r.id,
     customerName: r.customer_name,
+    customerId: r.customer_id,
     adminEmail: r.admin_email,
     stage: r.stage,
     updatedAt: new Date(r.updated_at),

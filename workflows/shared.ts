@@ -17,8 +17,10 @@ export const stages = [
 ] as const;
 export type Stage = (typeof stages)[number];
 
-export const searchAttributeTypes = { CustomerId: 'keyword', OnboardingStage: 'keyword' } as const;
+export const searchAttributeTypes = { CustomerId: 'keyword', CustomerName: 'text', OnboardingStage: 'keyword' } as const;
 export const customerIdKey = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);
+/** The customer's name, searchable by its words (`CustomerName = 'acme'`); the memo holds it too. */
+export const customerNameKey = defineSearchAttributeKey('CustomerName', SearchAttributeType.TEXT);
 export const onboardingStageKey = defineSearchAttributeKey('OnboardingStage', SearchAttributeType.KEYWORD);
 
 export const onboardingWorkflowType = 'ssoOnboarding';
@@ -80,6 +82,9 @@ export type MigrationSource =
   | { method: 'userSids'; userSids: string[] }
   | { method: 'accountSids'; accountSids: string[] };
 
+/** A build request: `draft` builds a preview that is only sent for review by `sendMigrationList`. */
+export type MigrationRequest = MigrationSource & { draft?: boolean };
+
 export interface MigrationView {
   listId: string;
   version: number;
@@ -87,7 +92,7 @@ export interface MigrationView {
   total: number;
   flagged: number;
   excluded: number;
-  status: 'building' | 'ready' | 'approved' | 'rejected';
+  status: 'building' | 'ready' | 'approved' | 'rejected' | 'draft';
   problems: { code: string; message: string; values: string[] }[];
 }
 
@@ -130,6 +135,8 @@ export interface OnboardingState {
     supportConfirmed: boolean;
   };
   migration: MigrationView | null;
+  /** A list support built as a preview (`send: false`), not yet sent for review (absent in older histories). */
+  draft?: MigrationView | null;
   pending: PendingApproval[];
   events: OnboardingEvent[];
   cancelReason: string | null;
@@ -142,6 +149,8 @@ export interface OnboardingSummary {
   cancelReason: string | null;
   /** Who is where at the end, from the list itself. */
   counts: { listed: number; excluded: number; enabled: number; enforced: number; reverted: number };
+  /** At completion: who keeps a password (enabled, not enforced), the first 50 named. */
+  keepingPasswords?: { count: number; emails: string[] };
 }
 
 export interface ApprovalDecision {
@@ -162,7 +171,8 @@ export const getOnboardingState = defineQuery<OnboardingState>('getOnboardingSta
 export const submitIdpConfig = defineUpdate<IdpConfigResult, [IdpConfigSubmission]>('submitIdpConfig');
 export const nominatePilotUsers = defineUpdate<OnboardingState['pilot'], [{ emails: string[] }]>('nominatePilotUsers');
 export const confirmPilot = defineUpdate<OnboardingState['pilot'], []>('confirmPilot');
-export const buildMigrationList = defineUpdate<MigrationView, [MigrationSource]>('buildMigrationList');
+export const buildMigrationList = defineUpdate<MigrationView, [MigrationRequest]>('buildMigrationList');
+export const sendMigrationList = defineUpdate<MigrationView, [{ listId: string }]>('sendMigrationList');
 export const recordApproval = defineUpdate<{ stage: Stage }, [ApprovalDecision]>('recordApproval');
 export const cancelOnboarding = defineUpdate<OnboardingState, [{ reason: string; actor: string; revertTo?: 'enabled' | 'none' | 'keep' }]>(
   'cancelOnboarding',

@@ -21,6 +21,7 @@ import {
   confirmPilot,
   customerIdKey,
   getOnboardingState,
+  type MigrationView,
   nominatePilotUsers,
   type OnboardingInput,
   type OnboardingState,
@@ -29,6 +30,7 @@ import {
   pilotUserLoggedIn,
   recordApproval,
   type Stage,
+  sendMigrationList,
   submitIdpConfig,
 } from './shared.js';
 
@@ -69,6 +71,7 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
     connection: null,
     pilot: { users: [], unknownEmails: [], customerConfirmed: false, supportConfirmed: false },
     migration: null,
+    draft: null,
     pending: [],
     events: [],
     cancelReason: null,
@@ -78,6 +81,10 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
   const interruptibleSteps = patched('interruptible-steps');
   // Runs started before a rebuild superseded the list under review keep their old behaviour on replay.
   const rebuildSupersedes = patched('rebuild-supersedes-review');
+  // Runs started before lists had guard rails (drafts, no empty list for review) replay as they ran.
+  const listGuards = patched('list-guard-rails');
+  // Runs started before a cancel with revertTo none switched pilot users off replay without that step.
+  const revertPilot = patched('revert-pilot-users');
   const decisions = new Map<ApprovalStep, ApprovalDecision>();
   let cancelRequest: { reason: string; actor: string; revertTo: 'enabled' | 'none' | 'keep' } | null = null;
   let revertedCount = 0;
@@ -230,17 +237,45 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
     },
   );
 
+  /** A built (or sent) list becomes the one for review; its problems (SIDs not on file, …) are the onboarding's. */
+  const adoptList = (list: MigrationView) => {
+    // Of two builds in flight the later version wins, whichever finishes last (versions follow the builds' order).
+    if (!rebuildSupersedes || !state.migration || list.version >= state.migration.version) state.migration = list;
+    decisions.delete('migration_list');
+    // The link of the version under review is no longer awaited from this moment: a decision on it
+    // is refused (stale_link), and the review restarts with a new link for this version.
+    if (rebuildSupersedes) state.pending = state.pending.filter((p) => p.step !== 'migration_list');
+    if (listGuards && state.migration === list) {
+      state.draft = null;
+      setListProblems(list.problems);
+    }
+  };
+  const setListProblems = (problems: MigrationView['problems']) => {
+    state.problems = [
+      ...state.problems.filter((p) => p.field !== 'migration_list' || p.code === 'approval_overdue'),
+      ...problems.map(({ code, message }) => ({ field: 'migration_list', code, message })),
+    ];
+  };
+
   setHandler(
     buildMigrationList,
-    async (source) => {
+    async ({ draft, ...source }) => {
       const listId = `ml_${uuid4().replace(/-/g, '').slice(0, 24)}`;
-      const list = await interactive.buildMigrationList({ listId, onboardingId, connectionDomains: input.emailDomains, source });
-      // Of two builds in flight the later version wins, whichever finishes last (versions follow the builds' order).
-      if (!rebuildSupersedes || !state.migration || list.version >= state.migration.version) state.migration = list;
-      decisions.delete('migration_list');
-      // The link of the version under review is no longer awaited from this moment: a decision on it
-      // is refused (stale_link), and the review restarts with a new link for this version.
-      if (rebuildSupersedes) state.pending = state.pending.filter((p) => p.step !== 'migration_list');
+      const build = { listId, onboardingId, connectionDomains: input.emailDomains, source };
+      const list = await interactive.buildMigrationList(listGuards && draft ? { ...build, draft: true } : build);
+      if (listGuards && draft) {
+        // A preview: nothing is mailed, and the list under review (if any) stays under review.
+        state.draft = list;
+        note('migration_list_drafted', `v${list.version}: ${list.total} users, ${list.flagged} flagged`);
+        return list;
+      }
+      if (listGuards && list.total === 0) {
+        // Nobody to review: the list is not sent, and the problem says why.
+        setListProblems(list.problems);
+        note('migration_list_empty', `v${list.version}`);
+        return list;
+      }
+      adoptList(list);
       note('migration_list_built', `v${list.version}: ${list.total} users, ${list.flagged} flagged`);
       return list;
     },
@@ -253,6 +288,29 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
             'domain_not_in_onboarding',
           );
         requireStage(['migration_list', 'list_review'], 'Building the migration list');
+      },
+    },
+  );
+
+  setHandler(
+    sendMigrationList,
+    async ({ listId }) => {
+      const list = await interactive.sendDraftList({ listId, onboardingId });
+      adoptList(list);
+      note('migration_list_built', `v${list.version}: ${list.total} users, ${list.flagged} flagged (sent from a draft)`);
+      return list;
+    },
+    {
+      validator: ({ listId }) => {
+        requireStage(['migration_list', 'list_review'], 'Sending the migration list');
+        if (!state.draft || state.draft.listId !== listId)
+          throw refuse(
+            state.draft
+              ? `${listId} is not the draft waiting to be sent (that is ${state.draft.listId}, version ${state.draft.version})`
+              : `there is no draft list to send (build one with send: false)`,
+            'not_a_draft',
+          );
+        if (state.draft.total === 0) throw refuse('the draft list has no users, so it is not sent for review', 'empty_list');
       },
     },
   );
@@ -528,15 +586,18 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
 
     state.summary = { onboardingId, stage: 'completed', cancelReason: null, counts: await counts() };
     const completedCounts = state.summary.counts;
-    await runStep('mailing the summary', () =>
+    const finished = await runStep('mailing the summary', () =>
       quick.finishOnboarding({
         onboardingId,
         customerName: input.customerName,
         recipient: input.adminEmail,
         summary: completedCounts,
         outcome: 'completed',
+        listId: approvedList.listId,
       }),
     );
+    // Who keeps a password after the rollout is named in the summary (histories from before it answer nothing).
+    if (finished?.keepingPasswords) state.summary.keepingPasswords = finished.keepingPasswords;
     await enterStage('completed');
     await condition(allHandlersFinished);
     return state.summary;
@@ -557,6 +618,13 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
       };
       revertedCount = await cancelStep('reverting the rollout', () => rollout.revertEnforcement(revert), 0);
       note('enforcement_reverted', `${revertedCount} users to ${request.revertTo}`);
+    }
+    // `none` undoes everything the onboarding changed: the pilot users it switched on too.
+    if (revertPilot && state.connection && request.revertTo === 'none' && state.pilot.users.length > 0) {
+      const pilot = { onboardingId, connectionId: state.connection.id };
+      const undone = await cancelStep('reverting the pilot', () => quick.revertPilotUsers(pilot), { reverted: 0, newlyReverted: 0 });
+      revertedCount += undone.newlyReverted;
+      note('pilot_reverted', `${undone.reverted} users to none`);
     }
     state.pending = [];
     state.summary = { onboardingId, stage: 'cancelled', cancelReason: request.reason, counts: await counts() };

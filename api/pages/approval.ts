@@ -1,6 +1,6 @@
 import type { ApprovalStep } from '../../domain/approvals.js';
 import type { MigrationListHeader } from '../../domain/migrationListPages.js';
-import type { PilotUserReport } from '../../domain/pilotReport.js';
+import type { PasswordKeepers, PilotUserReport } from '../../domain/pilotReport.js';
 import { plural, time } from './components.js';
 import { html, type SafeHtml } from './html.js';
 import type { PageOptions } from './layout.js';
@@ -15,7 +15,7 @@ export const stepTitles: Record<ApprovalStep, string> = {
 export type StepContext =
   | { step: 'pilot'; users: PilotUserReport[] }
   | { step: 'migration_list'; list: MigrationListHeader | undefined; page: ListPage | undefined; ticked: Set<string> }
-  | { step: 'go_ahead'; toEnforce: number; alreadyEnabled: number; excluded: number };
+  | { step: 'go_ahead'; toEnforce: number; alreadyEnabled: number; excluded: number; keepers: PasswordKeepers };
 
 export interface ApprovalView {
   customerName: string;
@@ -40,7 +40,10 @@ function pilotSection(users: PilotUserReport[]): SafeHtml {
 
 function migrationSection(context: Extract<StepContext, { step: 'migration_list' }>): SafeHtml {
   if (!context.list || !context.page) return html`<p>The migration list could not be found.</p>`;
+  // Users support asked for who are not on file are named, so the approver knows who is missing and why.
+  const missing = context.list.problems.filter((p) => p.code === 'unknown_user_sids' || p.code === 'unknown_account_sids');
   return html`<h2>Users on the list (version ${context.list.version})</h2>${listStats(context.list)}
+${missing.map((p) => html`<div class="alert warn" data-problem="${p.code}"><p>${p.message}</p></div>`)}
 <p>Tick users who do not exist in your identity provider to exclude them. Approving with exclusions approves the rest; rejecting with exclusions sends you a corrected list to review again.</p>
 ${reviewTable(context.page, context.ticked)}`;
 }
@@ -51,7 +54,17 @@ function goAheadSection(context: Extract<StepContext, { step: 'go_ahead' }>): Sa
 <li><strong data-count="to-enforce">${context.toEnforce.toLocaleString('en')}</strong> users will be enforced</li>
 <li><strong>${context.excluded.toLocaleString('en')}</strong> excluded users stay as they are</li>
 </ul>
-<p>These ${plural(context.toEnforce, 'user')} will only be able to sign in through your identity provider; their console passwords stop working. ${context.alreadyEnabled.toLocaleString('en')} of them can already use single sign-on today.</p>`;
+<p>These ${plural(context.toEnforce, 'user')} will only be able to sign in through your identity provider; their console passwords stop working. ${context.alreadyEnabled.toLocaleString('en')} of them can already use single sign-on today.</p>${keepersSection(context.keepers)}`;
+}
+
+/** Users SSO is on for who are not enforced by this go-ahead (pilot users left off the list, excluded users): named. */
+function keepersSection(keepers: PasswordKeepers): SafeHtml {
+  if (keepers.count === 0) return html``;
+  const more = keepers.count - keepers.emails.length;
+  return html`<h2>Who keeps their password</h2>
+<p data-count="keeping-passwords">${plural(keepers.count, 'user')} can use single sign-on but ${keepers.count === 1 ? 'is' : 'are'} not on the approved list (or ${keepers.count === 1 ? 'was' : 'were'} excluded), so ${keepers.count === 1 ? 'keeps' : 'keep'} signing in with a password after the go-ahead:</p>
+<ul class="names">${keepers.emails.map((email) => html`<li>${email}</li>`)}</ul>${more > 0 ? html`<p class="muted">and ${plural(more, 'more user')}.</p>` : ''}
+<p class="hint">To enforce them too, ask support for a new migration list that includes them.</p>`;
 }
 
 const intro: Record<ApprovalStep, string> = {

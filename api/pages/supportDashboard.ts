@@ -27,7 +27,7 @@ export function supportDashboardPage(input: {
 }): PageOptions {
   const rows = input.onboardings.map(
     (o) => html`<tr data-onboarding="${o.id}">
-<th scope="row"><a href="/support/onboardings/${encodeURIComponent(o.id)}">${o.customerName}</a><br><span class="muted">${o.adminEmail}</span></th>
+<th scope="row"><a href="/support/onboardings/${encodeURIComponent(o.id)}">${o.customerName}</a><br><span class="muted">${o.adminEmail}</span>${o.customerId && html`<br><span class="muted">CustomerId <code data-customer-id>${o.customerId}</code></span>`}</th>
 <td>${stageBadge(o.stage)}</td>
 <td>${problemsCell(input.problems.get(o.id))}</td>
 <td>${meter(`enable-${o.id}`, 'Enabled', o.enabled, o.total, o.customerName)}${meter(`enforce-${o.id}`, 'Enforced', o.enforced, o.total, o.customerName)}</td>

@@ -91,9 +91,14 @@ function approvals(o: OnboardingDetail): SafeHtml {
 
 function migration(view: SupportOnboardingView): SafeHtml {
   const list = view.onboarding.migration;
-  if (!list || !view.listPage) return html`<p class="muted">No migration list yet.</p>`;
-  return html`<p>Version ${list.version}, built by ${list.method}, <span class="badge">${list.status}</span></p>${listStats(list)}
-${list.problems.map((p) => html`<div class="alert warn"><p>${p.message}: ${p.values.slice(0, 20).join(', ')}${p.values.length > 20 ? ' …' : ''}</p></div>`)}
+  const { draft } = view.onboarding;
+  const draftNote =
+    draft &&
+    html`<div class="alert warn" role="status" data-draft="${draft.listId}"><p>Draft version ${draft.version} (${plural(draft.total, 'user')}, ${draft.flagged.toLocaleString('en')} flagged) is not sent yet. Preview it with <code>GET /api/migration-lists/${draft.listId}</code>; send it for review with <code>POST /api/migration-lists/${draft.listId}/send</code>.</p>${draft.problems.map((p) => html`<p>${p.message}</p>`)}</div>`;
+  if (!list || !view.listPage) return html`${draftNote}<p class="muted">No migration list yet.</p>`;
+  // Each problem's message names what it is about (the first SIDs or emails); the rest are in the API.
+  return html`${draftNote}<p>Version ${list.version}, built by ${list.method}, <span class="badge">${list.status}</span></p>${listStats(list)}
+${list.problems.map((p) => html`<div class="alert warn" data-problem="${p.code}"><p>${p.message}</p></div>`)}
 ${statusTable(view.listPage, view.listHref)}`;
 }
 
@@ -109,6 +114,7 @@ export function supportOnboardingPage(view: SupportOnboardingView): PageOptions 
     body: html`<p><a href="/support">All onboardings</a></p>
 <h1>${o.customerName}</h1>
 <p>${stageBadge(o.stage)} Administrator ${o.adminEmail} · domains ${o.emailDomains.join(', ')}${view.temporalUrl && html` · <a href="${safeHref(view.temporalUrl)}">Open the workflow in Temporal</a>`}</p>
+${o.customerId && html`<p class="muted">In Temporal: <code data-customer-id>CustomerId = "${o.customerId}"</code> (or <code>CustomerName = "${o.customerName}"</code>)</p>`}
 ${view.notice && html`<div class="alert ${view.notice.tone}" role="status"><p>${view.notice.text}</p></div>`}
 ${refreshToggle(view.path, view.refreshing)}
 <section aria-labelledby="h-problems"><h2 id="h-problems">Problems</h2>${
@@ -119,6 +125,7 @@ ${refreshToggle(view.path, view.refreshing)}
 <section aria-labelledby="h-progress"><h2 id="h-progress">Progress</h2>
 ${meter('enable-progress', 'Enabled', progress.enabled, progress.total)}${meter('enforce-progress', 'Enforced', progress.enforced, progress.total)}
 ${o.summary && html`<p>${o.summary.stage === 'completed' ? 'Completed' : 'Ended'}: ${plural(o.summary.counts.enforced, 'user')} enforced, ${plural(o.summary.counts.excluded, 'user')} excluded, ${plural(o.summary.counts.reverted, 'user')} reverted.</p>`}
+${o.summary?.keepingPasswords?.count ? html`<p data-count="keeping-passwords">${plural(o.summary.keepingPasswords.count, 'user')} keep${o.summary.keepingPasswords.count === 1 ? 's' : ''} signing in with a password (SSO enabled, not enforced): ${o.summary.keepingPasswords.emails.join(', ')}${o.summary.keepingPasswords.count > o.summary.keepingPasswords.emails.length ? ', …' : ''}</p>` : ''}
 ${o.cancelReason && html`<p>Cancelled: ${o.cancelReason}</p>`}</section>
 <section aria-labelledby="h-sp"><h2 id="h-sp">SP details to send</h2>${spDetails(o.connection)}</section>
 <section aria-labelledby="h-domains"><h2 id="h-domains">Email domains</h2>${domains(o)}</section>

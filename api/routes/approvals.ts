@@ -2,10 +2,15 @@ import { parse as parseForm } from 'node:querystring';
 import { type Request, type Response, Router } from 'express';
 import getRawBody from 'raw-body';
 import { type ApprovalLink, claimApproval, findApproval, releaseApproval } from '../../domain/approvals.js';
-import { latestMigrationList, type MigrationListHeader, migrationListPage, migrationListVersion } from '../../domain/migrationListPages.js';
+import {
+  approvedMigrationList,
+  type MigrationListHeader,
+  migrationListPage,
+  migrationListVersion,
+} from '../../domain/migrationListPages.js';
 import { rolloutProgress } from '../../domain/migrationLists.js';
 import { findOnboarding, updateRefusal } from '../../domain/onboardings.js';
-import { pilotUsersOf } from '../../domain/pilotReport.js';
+import { passwordKeepers, pilotUsersOf } from '../../domain/pilotReport.js';
 import { AppError } from '../../lib/errors.js';
 import { recordApproval, workflowIdFor } from '../../workflows/shared.js';
 import type { ApiDeps } from '../deps.js';
@@ -142,9 +147,12 @@ export function approvalsRouter(deps: ApiDeps): Router {
         list && (await migrationListPage(database.sql, list.id, { page: state.page, pageSize: reviewPageSize, filter: state.filter }));
       return { step: 'migration_list', list, page: page && { ...page, filter: state.filter }, ticked: new Set(state.ticked) };
     }
-    const list = await latestMigrationList(database.sql, link.onboardingId);
+    // The go-ahead enforces the approved version minus its exclusions; whoever else is enabled keeps a password.
+    const list = await approvedMigrationList(database.sql, link.onboardingId);
     const progress = list ? await rolloutProgress(database.sql, list.id) : { total: 0, enabled: 0, excluded: 0 };
-    return { step: 'go_ahead', toEnforce: progress.total, alreadyEnabled: progress.enabled, excluded: progress.excluded };
+    const onboarding = await findOnboarding(database.db, link.onboardingId);
+    const keepers = await passwordKeepers(database.sql, { connectionId: onboarding.connectionId, listId: list?.id ?? null });
+    return { step: 'go_ahead', toEnforce: progress.total, alreadyEnabled: progress.enabled, excluded: progress.excluded, keepers };
   }
 
   async function showApproval(res: Response, link: ApprovalLink, state: ReviewState, problem?: { error: string; status: number }) {

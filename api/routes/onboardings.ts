@@ -9,7 +9,7 @@ import {
   verifyDomainsByDns,
 } from '../../domain/domainClaims.js';
 import { validateIdpConfig } from '../../domain/idpConfig.js';
-import { pageMigrationList } from '../../domain/migrationLists.js';
+import { onboardingOfList, pageMigrationList } from '../../domain/migrationLists.js';
 import {
   buildMigrationListFor,
   cancelOnboardingById,
@@ -19,6 +19,7 @@ import {
   invalidIdpConfig,
   listOnboardings,
   nominatePilotUsersFor,
+  sendMigrationListFor,
   startOnboarding,
   submitIdpConfigFor,
 } from '../../domain/onboardings.js';
@@ -36,6 +37,7 @@ import {
   idpConfigUrlBody,
   idpMetadataTypes,
   migrationListBody,
+  migrationListId,
   migrationListQuery,
   pilotUsersBody,
 } from '../schemas.js';
@@ -166,17 +168,30 @@ export function onboardingsRouter({ database, temporal, config, clock, approvalS
   });
 
   router.post('/onboardings/:id/migration-list', async (req, res) => {
-    const source = migrationListBody.parse(req.body);
+    const { send, ...source } = migrationListBody.parse(req.body);
     await requireVerifiedDomains(req.params.id);
-    res.status(202).json(await buildMigrationListFor(database.db, await client(), req.params.id, source));
+    const list = await buildMigrationListFor(database.db, await client(), req.params.id, {
+      ...source,
+      ...(send === false ? { draft: true } : {}),
+    });
+    const empty = list.status !== 'draft' && list.problems.find((p) => p.code === 'empty_list');
+    if (empty) throw new AppError('empty_list', 422, empty.message, list.problems);
+    res.status(202).json(list);
+  });
+
+  // A draft (built with send: false) goes out for review.
+  router.post('/migration-lists/:listId/send', async (req, res) => {
+    const listId = migrationListId.parse(req.params.listId);
+    const onboardingId = await onboardingOfList(database.sql, listId);
+    if (!onboardingId) throw new AppError('not_found', 404, `migration list ${listId} not found`);
+    res.status(202).json(await sendMigrationListFor(database.db, await client(), onboardingId, listId));
   });
 
   router.get('/migration-lists/:listId', async (req, res) => {
     const { cursor, limit } = migrationListQuery.parse(req.query);
     const listId = req.params.listId;
-    if (!/^ml_[0-9a-f]{24}$/.test(listId)) throw new AppError('not_found', 404, `migration list ${listId} not found`);
-    const exists = await database.sql`select 1 from migration_lists where id = ${listId}`;
-    if (exists.length === 0) throw new AppError('not_found', 404, `migration list ${listId} not found`);
+    if (!migrationListId.safeParse(listId).success || !(await onboardingOfList(database.sql, listId)))
+      throw new AppError('not_found', 404, `migration list ${listId} not found`);
     res.json(await pageMigrationList(database.sql, listId, cursor, limit));
   });
 

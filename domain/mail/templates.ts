@@ -44,7 +44,10 @@ export type MailMessage =
   | {
       kind: 'onboarding_completed';
       customerName: string;
-      summary: { enforced: number; enabled: number; excluded: number };
+      /** `enabled` only in mails queued before `keepingPasswords` existed. */
+      summary: { enforced: number; enabled?: number; excluded: number };
+      /** Users who keep signing in with a password (enabled, not enforced), the first of them named. */
+      keepingPasswords?: { count: number; emails: string[] };
       url?: string;
     };
 
@@ -249,13 +252,21 @@ function cancelled(m: Extract<MailMessage, { kind: 'onboarding_cancelled' }>): D
 }
 
 function completed(m: Extract<MailMessage, { kind: 'onboarding_completed' }>): Draft {
+  const keepers = m.keepingPasswords;
   return {
     subject: `SSO onboarding complete for ${m.customerName}`,
     heading: 'Single sign-on is in place',
-    intro: [`The SSO onboarding for ${m.customerName} is complete.`],
+    intro: [
+      `The SSO onboarding for ${m.customerName} is complete.`,
+      ...(keepers && keepers.count > 0
+        ? [
+            `${keepers.count} ${keepers.count === 1 ? 'user keeps' : 'users keep'} signing in with a password, as they were not on the approved list or were excluded: ${keepers.emails.join(', ')}${keepers.count > keepers.emails.length ? `, and ${keepers.count - keepers.emails.length} more` : ''}. They can also sign in through your identity provider.`,
+          ]
+        : []),
+    ],
     facts: [
       ['SSO enforced (IdP sign-in only)', String(m.summary.enforced)],
-      ['SSO enabled (password still works)', String(m.summary.enabled)],
+      ['SSO enabled (password still works)', String(keepers?.count ?? m.summary.enabled ?? 0)],
       ['Excluded from the migration', String(m.summary.excluded)],
     ],
     ...(m.url ? { action: { label: 'See the onboarding summary', url: m.url } } : {}),

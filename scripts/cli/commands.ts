@@ -273,8 +273,9 @@ export const commands: Record<string, Command> = {
   },
 
   migrate: {
-    usage: 'migrate ID domain D | users SID… | accounts SID…',
-    summary: 'build the migration list; the customer reviews it by the mailed link',
+    usage: 'migrate ID domain D | users SID… | accounts SID… [--draft]',
+    summary: 'build the migration list; the customer reviews it by the mailed link (--draft: a preview, sent by send-list)',
+    options: { draft: { type: 'boolean' } },
     json: true,
     async run(ctx, { values, positionals, name }) {
       const id = onboardingId(positionals[0], name);
@@ -287,17 +288,25 @@ export const commands: Record<string, Command> = {
       else if (kind === 'users' && rest.length > 0) source = { method: 'userSids', userSids: rest };
       else if (kind === 'accounts' && rest.length > 0) source = { method: 'accountSids', accountSids: rest };
       else throw new UsageError('say who is on the list: domain D, users SID…, or accounts SID…', name);
-      const list = await ctx.api().request('POST', onboardingPath(id, '/migration-list'), migrationSchema, { json: source });
-      print(
-        ctx,
-        values,
-        list,
-        [
-          `Migration list ${list.listId} v${list.version} (${list.status}): ${list.total} users, ${list.flagged} flagged, ${list.excluded} excluded.`,
-          ...list.problems.map((p) => `${p.code}: ${p.message}`),
-          'The customer reviews it by the link mailed to them.',
-        ].join('\n'),
-      );
+      const draft = values.draft === true;
+      const list = await ctx.api().request('POST', onboardingPath(id, '/migration-list'), migrationSchema, {
+        json: { ...source, ...(draft ? { send: false } : {}) },
+      });
+      print(ctx, values, list, listReport(list, draft ? `A draft: send it for review with send-list ${list.listId}.` : undefined));
+      return 0;
+    },
+  },
+
+  'send-list': {
+    usage: 'send-list LIST_ID',
+    summary: 'send a draft migration list (migrate --draft) to the customer for review',
+    json: true,
+    async run(ctx, { values, positionals, name }) {
+      exactly(positionals, 1, name);
+      const listId = positionals[0] ?? '';
+      if (!/^ml_[0-9a-f]{24}$/.test(listId)) throw new UsageError('LIST_ID is ml_ and 24 hex digits', name);
+      const list = await ctx.api().request('POST', `/api/migration-lists/${listId}/send`, migrationSchema);
+      print(ctx, values, list, listReport(list));
       return 0;
     },
   },
@@ -335,3 +344,11 @@ export const commands: Record<string, Command> = {
     },
   },
 };
+
+function listReport(list: z.infer<typeof migrationSchema>, next = 'The customer reviews it by the link mailed to them.'): string {
+  return [
+    `Migration list ${list.listId} v${list.version} (${list.status}): ${list.total} users, ${list.flagged} flagged, ${list.excluded} excluded.`,
+    ...list.problems.map((p) => `${p.code}: ${p.message}`),
+    next,
+  ].join('\n');
+}

@@ -120,6 +120,8 @@ describe('a customer administrator approving each step from the mailed links', (
     const salesRow = page.getByRole('row', { name: new RegExp(sales) });
     expect(await salesRow.textContent()).toContain('possible alias or shared mailbox');
     await page.getByLabel(`Exclude ${sales}`).check();
+    // The pilot user too: SSO stays enabled for her, so the go-ahead names her as keeping her password.
+    await page.getByLabel(`Exclude ${alice.email}`).check();
     await shot('03-list-page-1', false);
     // Paging posts the form (the ticks travel in it, never in the URL) and shows the next page.
     await page.getByRole('button', { name: 'Next page' }).click();
@@ -128,12 +130,12 @@ describe('a customer administrator approving each step from the mailed links', (
     const last = `user${String(bulkUsers).padStart(6, '0')}@${domain}`;
     await page.getByLabel(`Exclude ${last}`).check();
     await page.getByRole('button', { name: 'Approve' }).scrollIntoViewIfNeeded();
-    expect(await page.getByText('1 user ticked on other pages will be excluded too.').count()).toBe(1);
+    expect(await page.getByText('2 users ticked on other pages will be excluded too.').count()).toBe(1);
     await shot('04-list-page-2', false);
     await page.getByRole('button', { name: 'Approve' }).click();
     await page.waitForLoadState();
     expect(await heading()).toBe('Approved');
-    expect(await page.getByRole('status').textContent()).toContain('with 2 exclusions');
+    expect(await page.getByRole('status').textContent()).toContain('with 3 exclusions');
     await shot('05-list-approved');
     const excluded = await database.db
       .select()
@@ -143,16 +145,20 @@ describe('a customer administrator approving each step from the mailed links', (
     expect(excluded.map((u) => u.ssoState)).toEqual(['none', 'none']);
   });
 
-  it('is told how many users will be enforced, and gives the go-ahead', async () => {
+  it('is told how many users will be enforced and who keeps a password, and gives the go-ahead', async () => {
     await page.goto(await mailedLink(/go.ahead|enforce/i));
     expect(await heading()).toBe('Go ahead: enforce SSO');
-    expect(await page.locator('[data-count=to-enforce]').textContent()).toBe(String(bulkUsers + 1));
+    // The approved list (bulk users, bob, alice, sales) minus the three excluded.
+    expect(await page.locator('[data-count=to-enforce]').textContent()).toBe(String(bulkUsers));
+    expect(await page.getByRole('heading', { name: 'Who keeps their password' }).count()).toBe(1);
+    expect(await page.locator('[data-count=keeping-passwords]').textContent()).toMatch(/^1 user can use single sign-on/);
+    expect(await page.locator('ul.names li').allTextContents()).toEqual([alice.email]);
     await shot('06-go-ahead');
     await page.getByRole('button', { name: 'Approve' }).click();
     await page.waitForLoadState();
     expect(await heading()).toBe('Approved');
     const done = await env.waitForStage(id, 'completed');
-    expect(done.progress).toEqual({ enabled: bulkUsers + 1, enforced: bulkUsers + 1, total: bulkUsers + 1 });
+    expect(done.progress).toEqual({ enabled: bulkUsers, enforced: bulkUsers, total: bulkUsers });
   });
 
   it('finds a used link explained rather than usable again', async () => {

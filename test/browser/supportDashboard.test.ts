@@ -147,6 +147,7 @@ describe('support watching onboardings on the dashboard', () => {
     const pending = page.getByRole('row', { name: /Pilot confirmation/ });
     expect(await pending.getByRole('link', { name: 'Open' }).getAttribute('href')).toMatch(/\/approvals\/apr_/);
     expect(await page.locator('ol.timeline').textContent()).toContain('Stage: Pilot');
+    expect(await page.locator('[data-customer-id]').textContent()).toBe('CustomerId = "rollout-ltd"');
     await shot('02-onboarding-at-pilot');
 
     await page.getByRole('button', { name: 'Confirm the pilot for support' }).click();
@@ -183,6 +184,8 @@ describe('support watching onboardings on the dashboard', () => {
       expect(await row.locator(bar).getAttribute('max')).toBe(String(userCount));
     }
     expect(await row.getByLabel('Enforced for Rollout Ltd').count()).toBe(1);
+    // The key the onboarding is found by in Temporal, as support would type it there.
+    expect(await row.locator('[data-customer-id]').textContent()).toBe('rollout-ltd');
     await shot('05-dashboard-completed');
     expect(errors).toEqual([]);
   });

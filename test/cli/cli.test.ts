@@ -278,10 +278,27 @@ describe('an onboarding driven from the CLI', () => {
     expect((await cli(['migrate', id, 'everyone', domain])).code).toBe(2);
   });
 
+  it('migrate --draft builds a preview that send-list sends for review', async () => {
+    const drafted = await cli(['migrate', id, 'domain', domain, '--draft']);
+    expect(drafted.code, drafted.stderr).toBe(0);
+    expect(drafted.stdout).toMatch(/^Migration list ml_[0-9a-f]{24} v1 \(draft\): 2 users, 0 flagged, 0 excluded\.$/m);
+    const listId = /send-list (ml_[0-9a-f]{24})/.exec(drafted.stdout)?.[1] ?? '';
+    expect(listId).not.toBe('');
+    const sent = await cli(['send-list', listId]);
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(sent.stdout).toContain(`Migration list ${listId} v1 (ready): 2 users`);
+    // Its review link is mailed (and superseded by the next build, below).
+    await approvalLink(/migration list/i, seenLinks);
+    const twice = await cli(['send-list', listId]);
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toContain('not_a_draft');
+  });
+
   it('migrate domain builds the list', async () => {
     const { code, stdout } = await cli(['migrate', id, 'domain', domain]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^Migration list ml_[0-9a-f]{24} v1 \(ready\): 2 users, 0 flagged, 0 excluded\.$/m);
+    // Version 2: it supersedes the draft sent just before.
+    expect(stdout).toMatch(/^Migration list ml_[0-9a-f]{24} v2 \(ready\): 2 users, 0 flagged, 0 excluded\.$/m);
     await env.waitForStage(id, 'list_review');
   });
 

@@ -1,4 +1,4 @@
-// Cancel leaves nothing behind (issue #11, item 7): with revertTo none, the users the list enabled are
+// Cancel leaves nothing behind (issue #11, item 7): with revertTo none, the users the list and the pilot enabled are
 // put back at the go-ahead stage too; the onboarding's connection is switched off (logins and discovery
 // refuse it) unless someone is still enforced on it; the customer's administrator is told by mail.
 import { randomBytes } from 'node:crypto';
@@ -45,9 +45,10 @@ describe('cancelling at the go-ahead stage with revertTo none', () => {
 
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.stage).toBe('cancelled');
-    // The pilot user was enabled by the pilot, before the list: the list puts back what it changed.
+    expect((cancelled.body as { summary?: { counts: { reverted: number } } }).summary?.counts.reverted).toBe(4);
+    // Everyone the onboarding changed goes back: the pilot's user as well as the list's.
     expect((await statesIn(domain)).map((u) => [u.email.split('@')[0], u.sso_state, u.connection_id])).toEqual([
-      ['user000001', 'enabled', connectionId],
+      ['user000001', 'none', null],
       ['user000002', 'none', null],
       ['user000003', 'none', null],
       ['user000004', 'none', null],
