@@ -3,7 +3,9 @@
 // refuse it) unless someone is still enforced on it; the customer's administrator is told by mail.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { workflowIdFor } from '../../workflows/shared.js';
 import { testDatabase } from '../support/deps.js';
+import { recordHistory } from '../support/histories.js';
 import { type OnboardingTestEnv, startOnboardingEnv } from '../support/onboarding-env.js';
 import { approvalLinkFromMail, createDomainUsers, onboardingAtMigrationList, postApproval } from '../support/onboarding-http.js';
 
@@ -63,5 +65,6 @@ describe('cancelling at the go-ahead stage with revertTo none', () => {
     const [audit] = await database.sql<{ n: number }[]>`
       select count(*)::int as n from audit_events where connection_id = ${connectionId} and type = 'connection.disabled'`;
     expect(audit?.n).toBe(1);
+    await recordHistory(workflowIdFor(id), 'cancelled-reverting-pilot');
   });
 });

@@ -5,7 +5,9 @@
 // name is a Text search attribute in Temporal.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { workflowIdFor } from '../../workflows/shared.js';
 import { testDatabase } from '../support/deps.js';
+import { recordHistory } from '../support/histories.js';
 import { type OnboardingTestEnv, startOnboardingEnv } from '../support/onboarding-env.js';
 import { approvalLinkFromMail, createDomainUsers, onboardingAtMigrationList, postApproval } from '../support/onboarding-http.js';
 import { pollUntil } from '../support/poll.js';
@@ -136,6 +138,7 @@ describe('a draft list', () => {
       select count(*)::int as n from audit_events where onboarding_id = ${id} and type = 'migration_list.sent'`;
     expect(audit?.n).toBe(1);
     await env.api('POST', `/api/onboardings/${id}/cancel`, { reason: 'test over' });
+    await recordHistory(workflowIdFor(id), 'draft-sent-then-cancelled');
   });
 });
 
