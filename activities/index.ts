@@ -3,7 +3,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { and, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { mailOutbox, onboardings, pilotUsers, users } from '../db/schema.js';
-import { issueApproval, supersedeApprovals } from '../domain/approvals.js';
+import { issueApproval, supersedeApprovals, supersedeOlderListReviews } from '../domain/approvals.js';
 import { recordAuditEvent } from '../domain/audit.js';
 import { disableConnectionsOfCancelled, spEndpoints, upsertConnection } from '../domain/connections.js';
 import { asciiLower } from '../domain/directory.js';
@@ -286,6 +286,8 @@ export function createActivities({ database, mailer, clock, config, logger, appr
         throw badInput(refusal.message, refusal.code, unverified);
       }
       const { created, ...summary } = await buildMigrationList(pg, input);
+      // A version for review (not a draft, not empty) supersedes the links of older versions at once.
+      if (!input.draft && summary.total > 0) await supersedeOlderListReviews(db, input.onboardingId, summary.version, clock.now());
       if (!created) return summary;
       await recordAuditEvent(db, {
         type: 'migration_list.built',
@@ -304,6 +306,7 @@ export function createActivities({ database, mailer, clock, config, logger, appr
     /** A draft support previewed is sent for review: from now on it is the version under review. */
     async sendDraftList(input: { listId: string; onboardingId: string }): Promise<MigrationView> {
       const list = await sendDraftList(pg, input.listId);
+      await supersedeOlderListReviews(db, input.onboardingId, list.version, clock.now());
       await recordAuditEvent(db, {
         type: 'migration_list.sent',
         actor: 'support',

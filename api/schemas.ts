@@ -181,6 +181,11 @@ export const releaseUserBody = z
 
 export const approvalForm = z.object({
   decision: z.enum(['approve', 'reject'], { error: 'decision must be approve or reject' }),
+  /** The digest of what the page showed (its pilot set or go-ahead counts); absent from a script's post. */
+  shown: z
+    .string()
+    .regex(/^[0-9a-f]{32}$/, 'shown must be the digest the page carried')
+    .optional(),
   reason: freeText().trim().max(2000).optional(),
   /** The users ticked on the page shown, one field each (a page shows 100). */
   exclude: z.union([userSidSchema, z.array(userSidSchema).max(1000)]).optional(),

@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { approvalExclusions, approvalTokens } from '../db/schema.js';
 
@@ -149,6 +149,26 @@ export async function supersedeApprovals(db: Db, onboardingId: string, now: Date
     .update(approvalTokens)
     .set({ supersededAt: now })
     .where(and(eq(approvalTokens.onboardingId, onboardingId), isNull(approvalTokens.usedAt), isNull(approvalTokens.supersededAt)));
+}
+
+/**
+ * A newer list version is out for review: links for older versions are superseded at once, before the
+ * build is answered, so an old link never shows (or decides) a version that is no longer the one asked
+ * about. A link for this version or a newer one (a later build that finished first) is left alone.
+ */
+export async function supersedeOlderListReviews(db: Db, onboardingId: string, version: number, now: Date): Promise<void> {
+  await db
+    .update(approvalTokens)
+    .set({ supersededAt: now })
+    .where(
+      and(
+        eq(approvalTokens.onboardingId, onboardingId),
+        eq(approvalTokens.step, 'migration_list'),
+        lt(approvalTokens.subjectVersion, version),
+        isNull(approvalTokens.usedAt),
+        isNull(approvalTokens.supersededAt),
+      ),
+    );
 }
 
 export async function pendingApprovals(db: Db, onboardingId: string, secret: string, publicBaseUrl: string, now: Date) {

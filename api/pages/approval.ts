@@ -15,7 +15,7 @@ export const stepTitles: Record<ApprovalStep, string> = {
 export type StepContext =
   | { step: 'pilot'; users: PilotUserReport[] }
   | { step: 'migration_list'; list: MigrationListHeader | undefined; page: ListPage | undefined; ticked: Set<string> }
-  | { step: 'go_ahead'; toEnforce: number; alreadyEnabled: number; excluded: number; keepers: PasswordKeepers };
+  | { step: 'go_ahead'; listId: string | null; toEnforce: number; alreadyEnabled: number; excluded: number; keepers: PasswordKeepers };
 
 export interface ApprovalView {
   customerName: string;
@@ -24,6 +24,8 @@ export interface ApprovalView {
   reason?: string;
   error?: string;
   status?: number;
+  /** A digest of what the page shows (pilot set, go-ahead counts), posted back so a decision is on exactly that. */
+  shown?: string;
 }
 
 function pilotSection(users: PilotUserReport[]): SafeHtml {
@@ -91,7 +93,7 @@ export function approvalPage(view: ApprovalView): PageOptions {
 <p class="lead">For <strong>${view.customerName}</strong>. ${intro[context.step]}</p>
 <p class="muted">Nothing happens until you press a button. This link expires ${time(view.expiresAt)}.</p>
 ${view.error && html`<div class="alert error" role="alert"><p>${view.error}</p></div>`}
-<form method="post">${section}
+<form method="post">${view.shown && html`<input type="hidden" name="shown" value="${view.shown}">`}${section}
 <h2>Your decision</h2>
 <label for="reason">Comment <span class="muted">(required to reject)</span></label>
 <textarea id="reason" name="reason" rows="3" maxlength="2000" aria-describedby="reason-hint">${view.reason ?? ''}</textarea>

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { parse as parseForm } from 'node:querystring';
 import { type Request, type Response, Router } from 'express';
 import getRawBody from 'raw-body';
@@ -101,6 +102,26 @@ function unusable(link: ApprovalLink | undefined): AppError | undefined {
   return undefined;
 }
 
+/**
+ * What a page asks the approver to decide on, as a digest: the pilot users, or the approved list and how
+ * many it enforces and leaves on passwords. A migration list's link is bound to its version already.
+ */
+function shownDigest(context: StepContext): string | undefined {
+  const facts =
+    context.step === 'pilot'
+      ? context.users.map((u) => u.userSid).sort()
+      : context.step === 'go_ahead'
+        ? [context.listId ?? '', String(context.toEnforce), String(context.excluded), String(context.keepers.count)]
+        : undefined;
+  return (
+    facts &&
+    createHash('sha256')
+      .update(`${context.step}\n${facts.join('\n')}`)
+      .digest('hex')
+      .slice(0, 32)
+  );
+}
+
 const asList = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 const lastString = (value: unknown) =>
   asList(value)
@@ -152,18 +173,27 @@ export function approvalsRouter(deps: ApiDeps): Router {
     const progress = list ? await rolloutProgress(database.sql, list.id) : { total: 0, enabled: 0, excluded: 0 };
     const onboarding = await findOnboarding(database.db, link.onboardingId);
     const keepers = await passwordKeepers(database.sql, { connectionId: onboarding.connectionId, listId: list?.id ?? null });
-    return { step: 'go_ahead', toEnforce: progress.total, alreadyEnabled: progress.enabled, excluded: progress.excluded, keepers };
+    return {
+      step: 'go_ahead',
+      listId: list?.id ?? null,
+      toEnforce: progress.total,
+      alreadyEnabled: progress.enabled,
+      excluded: progress.excluded,
+      keepers,
+    };
   }
 
   async function showApproval(res: Response, link: ApprovalLink, state: ReviewState, problem?: { error: string; status: number }) {
     const onboarding = await findOnboarding(database.db, link.onboardingId);
+    const context = await stepContext(link, state);
     sendPage(
       res,
       approvalPage({
         customerName: onboarding.customerName,
         expiresAt: link.expiresAt,
-        context: await stepContext(link, state),
+        context,
         reason: state.reason,
+        shown: shownDigest(context),
         ...problem,
       }),
     );
@@ -217,6 +247,16 @@ export function approvalsRouter(deps: ApiDeps): Router {
       const message = 'Please say why you reject, so support can correct it.';
       if (prefersJson(req)) throw new AppError('reason_required', 400, message);
       return await showApproval(res, link, { ...reviewState(fields), page: 1, filter: 'all' }, { error: message, status: 400 });
+    }
+    // A page that carried what it showed decides exactly that: if the pilot set or the go-ahead counts
+    // changed since, nothing is decided and the page shows what is true now.
+    if (form.shown !== undefined && link.step !== 'migration_list') {
+      const current = shownDigest(await stepContext(link, reviewState(fields)));
+      if (current !== form.shown) {
+        const message = `What this page showed has changed since you opened it (${link.step === 'pilot' ? 'the pilot users' : 'who will be enforced'}). Nothing was decided: check it again below, then decide.`;
+        if (prefersJson(req)) throw new AppError('changed_since_shown', 409, message);
+        return await showApproval(res, link, reviewState(fields), { error: message, status: 409 });
+      }
     }
     const excludes = [...new Set([...(asList(form.exclude) as string[]), ...(form.excluded ?? [])])];
     await checkExclusions(link, list, excludes);

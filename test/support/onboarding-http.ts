@@ -125,7 +125,27 @@ export async function approveByMail(smtp: SmtpSink, to: string, subject: RegExp)
  * as the pilot, approved by the customer and confirmed by support.
  */
 export async function onboardingAtMigrationList(
-  env: { api: SupportApi; smtp: SmtpSink; waitForStage(id: string, stage: string, timeoutMs?: number): Promise<unknown> },
+  env: OnboardingHttpEnv,
+  domain: string,
+  options: Record<string, unknown>,
+): Promise<{ id: string; adminEmail: string }> {
+  const { id, adminEmail } = await onboardingAtPilotByFields(env, domain, options);
+  expect((await env.api('POST', `/api/onboardings/${id}/pilot-users`, { emails: [`user000001@${domain}`] })).status).toBe(200);
+  expect((await postApproval(await approvalLinkFromMail(env.smtp, adminEmail, /pilot/i))).status).toBe(200);
+  expect((await env.api('POST', `/api/onboardings/${id}/pilot/confirm`)).status).toBe(200);
+  await env.waitForStage(id, 'migration_list');
+  return { id, adminEmail };
+}
+
+type OnboardingHttpEnv = {
+  api: SupportApi;
+  smtp: SmtpSink;
+  waitForStage(id: string, stage: string, timeoutMs?: number): Promise<unknown>;
+};
+
+/** An onboarding for `domain` at the pilot stage: its domain overridden, the IdP given by fields (no IdP runs). */
+export async function onboardingAtPilotByFields(
+  env: OnboardingHttpEnv,
   domain: string,
   options: Record<string, unknown>,
 ): Promise<{ id: string; adminEmail: string }> {
@@ -149,9 +169,5 @@ export async function onboardingAtMigrationList(
   });
   expect(configured.status, JSON.stringify(configured.body)).toBe(200);
   await env.waitForStage(id, 'pilot');
-  expect((await env.api('POST', `/api/onboardings/${id}/pilot-users`, { emails: [`user000001@${domain}`] })).status).toBe(200);
-  expect((await postApproval(await approvalLinkFromMail(env.smtp, adminEmail, /pilot/i))).status).toBe(200);
-  expect((await env.api('POST', `/api/onboardings/${id}/pilot/confirm`)).status).toBe(200);
-  await env.waitForStage(id, 'migration_list');
   return { id, adminEmail };
 }

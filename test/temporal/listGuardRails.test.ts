@@ -9,7 +9,13 @@ import { workflowIdFor } from '../../workflows/shared.js';
 import { testDatabase } from '../support/deps.js';
 import { recordHistory } from '../support/histories.js';
 import { type OnboardingTestEnv, startOnboardingEnv } from '../support/onboarding-env.js';
-import { approvalLinkFromMail, createDomainUsers, onboardingAtMigrationList, postApproval } from '../support/onboarding-http.js';
+import {
+  approvalLinkFromMail,
+  createDomainUsers,
+  onboardingAtMigrationList,
+  onboardingAtPilotByFields,
+  postApproval,
+} from '../support/onboarding-http.js';
 import { pollUntil } from '../support/poll.js';
 
 const database = testDatabase();
@@ -198,5 +204,64 @@ describe('finding an onboarding by its customer', () => {
     const items = (await env.api<{ items: { id: string; customerId: string }[] }>('GET', '/api/onboardings')).body.items;
     expect(items.find((o) => o.id === started.body.id)?.customerId).toBe(`${word.toLowerCase()}-logistics`);
     await env.api('POST', `/api/onboardings/${started.body.id}/cancel`, { reason: 'test over' });
+  });
+});
+
+describe('a decision on what the page showed', () => {
+  const shownOf = (page: string) => /name="shown" value="([0-9a-f]{32})"/.exec(page)?.[1] ?? '';
+  const post = async (link: string, fields: Record<string, string>) => {
+    const res = await fetch(link, { method: 'POST', body: new URLSearchParams(fields), headers: { accept: 'text/html' } });
+    return { status: res.status, text: await res.text() };
+  };
+
+  it('is refused when the pilot set changed since the page was shown, and decides the set shown again', async () => {
+    const domain = newDomain('pset');
+    await createDomainUsers(database, domain, 3);
+    const { id, adminEmail } = await onboardingAtPilotByFields(env, domain, options);
+    expect((await env.api('POST', `/api/onboardings/${id}/pilot-users`, { emails: [`user000001@${domain}`] })).status).toBe(200);
+    const link = await approvalLinkFromMail(env.smtp, adminEmail, /pilot/i);
+    const shown = shownOf(await (await fetch(link)).text());
+    expect(shown).not.toBe('');
+    // Support adds a pilot user while the administrator reads the page.
+    expect((await env.api('POST', `/api/onboardings/${id}/pilot-users`, { emails: [`user000002@${domain}`] })).status).toBe(200);
+
+    const stale = await post(link, { decision: 'approve', shown });
+
+    expect(stale.status).toBe(409);
+    expect(stale.text).toContain('What this page showed has changed since you opened it (the pilot users)');
+    expect(stale.text).toContain(`user000002@${domain}`);
+    expect((await detail(id)).pendingApprovals.map((p) => p.step)).toEqual(['pilot']);
+    const fresh = shownOf(stale.text);
+    expect(fresh).not.toBe(shown);
+    expect((await post(link, { decision: 'approve', shown: fresh })).status).toBe(200);
+    await env.api('POST', `/api/onboardings/${id}/cancel`, { reason: 'test over' });
+  });
+
+  it('is refused when who would be enforced changed since the go-ahead page was shown', async () => {
+    const domain = newDomain('gaset');
+    await createDomainUsers(database, domain, 4);
+    const { id, adminEmail } = await onboardingAtMigrationList(env, domain, options);
+    const [, second, ...rest] = await sidsOf(domain);
+    expect((await env.api('POST', `/api/onboardings/${id}/migration-list`, { method: 'userSids', userSids: rest })).status).toBe(202);
+    expect((await postApproval(await approvalLinkFromMail(env.smtp, adminEmail, /migration list/i))).status).toBe(200);
+    const waiting = (await env.waitForStage(id, 'awaiting_go_ahead')) as { connection: { id: string } };
+    const link = await approvalLinkFromMail(env.smtp, adminEmail, /go.ahead|enforce/i);
+    const shown = shownOf(await (await fetch(link)).text());
+    // Support enables one more user by hand: they would keep a password, which the page did not say.
+    const enabled = await env.api('PUT', `/api/users/${second}/sso`, {
+      state: 'enabled',
+      connectionId: waiting.connection.id,
+      reason: 'test: a late addition',
+    });
+    expect(enabled.status, JSON.stringify(enabled.body)).toBe(200);
+
+    const stale = await post(link, { decision: 'approve', shown });
+
+    expect(stale.status).toBe(409);
+    expect(stale.text).toContain('(who will be enforced)');
+    expect(stale.text).toContain(`user000002@${domain}`);
+    expect((await detail(id)).stage).toBe('awaiting_go_ahead');
+    expect((await post(link, { decision: 'approve', shown: shownOf(stale.text) })).status).toBe(200);
+    await env.waitForStage(id, 'completed');
   });
 });

@@ -8,6 +8,7 @@ import { loginAtIdp, parseForms } from '../support/idp/browserless.js';
 import { type SimpleSamlIdp, startSimpleSamlIdp } from '../support/idp/simplesamlphp.js';
 import { type OnboardingTestEnv, startOnboardingEnv } from '../support/onboarding-env.js';
 import { overrideDomains } from '../support/onboarding-http.js';
+import { pollUntil } from '../support/poll.js';
 import { extractLinks, type ReceivedMail } from '../support/smtp.js';
 
 const database = testDatabase();
@@ -195,7 +196,7 @@ describe('an onboarding from IdP details to SSO enforced, through the HTTP API a
     aliasSid = flagged[0]?.userSid as string;
   });
 
-  it('takes a rejection with exclusions as the next version, then an approval', async () => {
+  it('takes a rejection with exclusions as the next version, a rebuild during its review, then an approval of the rebuild', async () => {
     const first = linkIn(await approvalMail(/migration list/i), '/approvals/');
     const page = await fetch(first, { headers: { accept: 'text/html' } });
     const [form] = parseForms(await page.text(), first);
@@ -212,7 +213,31 @@ describe('an onboarding from IdP details to SSO enforced, through the HTTP API a
     expect(detail.body.migration).toMatchObject({ version: 2, excluded: 1 });
     // The superseded first link now says why it cannot be used.
     expect((await fetch(first, { headers: { accept: 'text/html' } })).status).toBe(410);
-    expect((await decide(secondLink, { decision: 'approve' })).status).toBe(200);
+
+    // Support rebuilds the list while version 2 is under review: version 3 is the one decided.
+    const rebuilt = await env.api<{ version: number }>('POST', `/api/onboardings/${id}/migration-list`, { method: 'domain', domain });
+    expect(rebuilt.status).toBe(202);
+    expect(rebuilt.body.version).toBe(3);
+    const supersededPage = await fetch(secondLink, { headers: { accept: 'text/html' } });
+    expect(supersededPage.status).toBe(410);
+    expect(await supersededPage.text()).toContain('link_superseded');
+    expect((await decide(secondLink, { decision: 'approve' })).status).toBe(410);
+    const third = await env.smtp.waitFor(
+      (m) => m.to.includes(adminEmail) && /migration list/i.test(m.subject) && !m.text.includes(first) && !m.text.includes(secondLink),
+      20_000,
+    );
+    const thirdLink = linkIn(third, '/approvals/');
+    expect(await (await fetch(thirdLink, { headers: { accept: 'text/html' } })).text()).toContain('Users on the list (version 3)');
+    expect((await decide(thirdLink, { decision: 'approve', exclude: aliasSid })).status).toBe(200);
+    const approved = await pollUntil(
+      'version 3 approved',
+      async () => {
+        const detail = await env.api<{ migration: { version: number; excluded: number; status: string } }>('GET', `/api/onboardings/${id}`);
+        return detail.body.migration?.status === 'approved' ? detail.body.migration : undefined;
+      },
+      { timeoutMs: 20_000 },
+    );
+    expect(approved).toMatchObject({ version: 3, excluded: 1 });
   });
 
   it('enables the approved users in batches, notifies them and asks for the go-ahead', async () => {
