@@ -36,7 +36,7 @@ import type {
   PilotRefusal,
   Problem,
   Stage,
-} from '../workflows/shared.js';
+} from '../contract/onboarding.js';
 
 export interface ActivityDeps {
   database: Database;

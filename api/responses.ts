@@ -1,7 +1,7 @@
 // Response schemas of the support API: they describe what the routes send (in the OpenAPI document) and
 // let tests check real responses against that description. Routes do not parse their output with them.
 import { z } from 'zod';
-import { stages } from '../workflows/shared.js';
+import { stages } from '../contract/onboarding.js';
 
 const timestamp = z.iso.datetime({ offset: true }).meta({ description: 'ISO 8601 timestamp', example: '2026-01-31T09:30:00.000Z' });
 const ssoState = z.enum(['none', 'enabled', 'enforced']);

@@ -6,7 +6,7 @@
 // A query of the same workflows (no history written, no activity) is the baseline of the same run.
 import type { WorkflowHandle } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { confirmPilot, getOnboardingState, type IdpConfigSubmission, submitIdpConfig } from '../workflows/shared.js';
+import { confirmPilot, getOnboardingState, type IdpConfigSubmission, submitIdpConfig } from '../contract/onboarding.js';
 import { createBenchDatabase } from './support/database.js';
 import { startBenchOnboarding } from './support/onboardingDriver.js';
 import { median, percentile } from './support/population.js';

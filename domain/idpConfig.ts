@@ -6,7 +6,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { DOMParser } from '@xmldom/xmldom';
-import type { IdpConfigSubmission, Problem } from '../workflows/shared.js';
+import type { IdpConfigSubmission, Problem } from '../contract/onboarding.js';
 import { type IdpCertificate, maxCertificatesPerConnection, parseCertificate } from './connections.js';
 import { childElements, textOf } from './saml/document.js';
 

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 // with a ::jsonb cast and dates as ISO strings.
 import type postgres from 'postgres';
 import { AppError } from '../lib/errors.js';
-import type { MigrationSource, MigrationView } from '../workflows/shared.js';
+import type { MigrationSource, MigrationView } from '../contract/onboarding.js';
 
 // The shapes the workflow carries are defined once, in the module it shares with its callers.
 export type MigrationMethod = MigrationSource;

@@ -26,7 +26,7 @@ import {
   sendMigrationList,
   submitIdpConfig,
   workflowIdFor,
-} from '../workflows/shared.js';
+} from '../contract/onboarding.js';
 import { pendingApprovals } from './approvals.js';
 import { recordAuditEvent } from './audit.js';
 import { claimDomainsForOnboarding, domainStatuses } from './domainClaims.js';

@@ -4,7 +4,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import type postgres from 'postgres';
-import { getOnboardingState, type Problem, type Stage, workflowIdFor } from '../workflows/shared.js';
+import { getOnboardingState, type Problem, type Stage, workflowIdFor } from '../contract/onboarding.js';
 
 export interface OnboardingOverview {
   id: string;

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { searchAttributeTypes } from '../workflows/shared.js';
+import { searchAttributeTypes } from '../contract/onboarding.js';
 
 export interface TemporalDevServer {
   address: string;

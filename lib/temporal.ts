@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { searchAttributeTypes } from '../workflows/shared.js';
+import { searchAttributeTypes } from '../contract/onboarding.js';
 import type { Config } from './config.js';
 
 export interface TemporalClient {

@@ -32,7 +32,7 @@ import {
   type Stage,
   sendMigrationList,
   submitIdpConfig,
-} from './shared.js';
+} from '../contract/onboarding.js';
 
 // Every retry is bounded: an activity that keeps failing ends as a problem on the onboarding (see
 // `step` below) instead of retrying for ever. Ten attempts ride out a few minutes of outage.

@@ -1,4 +1,4 @@
-import type { Stage } from '../../workflows/shared.js';
+import type { Stage } from '../../contract/onboarding.js';
 import { html, type SafeHtml } from './html.js';
 
 /** Times on pages are UTC, written out, with the machine-readable value for assistive technology. */

@@ -13,7 +13,7 @@ import { rolloutProgress } from '../../domain/migrationLists.js';
 import { findOnboarding, updateRefusal } from '../../domain/onboardings.js';
 import { passwordKeepers, pilotUsersOf } from '../../domain/pilotReport.js';
 import { AppError } from '../../lib/errors.js';
-import { recordApproval, workflowIdFor } from '../../workflows/shared.js';
+import { recordApproval, workflowIdFor } from '../../contract/onboarding.js';
 import type { ApiDeps } from '../deps.js';
 import { prefersJson, unreadableFormEncoding } from '../http.js';
 import { approvalPage, approvalResultPage, type StepContext } from '../pages/approval.js';

@@ -25,7 +25,7 @@ import {
 } from '../../domain/onboardings.js';
 import { AppError } from '../../lib/errors.js';
 import { controlCharacterIn, refuseControlCharacters } from '../../lib/text.js';
-import type { IdpConfigSubmission, Problem } from '../../workflows/shared.js';
+import type { IdpConfigSubmission, Problem } from '../../contract/onboarding.js';
 import type { ApiDeps } from '../deps.js';
 import {
   cancelBody,

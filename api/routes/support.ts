@@ -6,7 +6,7 @@ import { confirmPilotFor, findOnboarding, getOnboarding } from '../../domain/onb
 import { liveProblems, onboardingOverview } from '../../domain/supportOverview.js';
 import { AppError } from '../../lib/errors.js';
 import { isDatabaseFailure } from '../../lib/process.js';
-import { workflowIdFor } from '../../workflows/shared.js';
+import { workflowIdFor } from '../../contract/onboarding.js';
 import type { ApiDeps } from '../deps.js';
 import { localRedirectTarget, readCookie } from '../http.js';
 import { requireSameOrigin } from '../middleware/sameOrigin.js';

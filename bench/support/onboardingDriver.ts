@@ -18,7 +18,7 @@ import {
   type Stage,
   submitIdpConfig,
   workflowIdFor,
-} from '../../workflows/shared.js';
+} from '../../contract/onboarding.js';
 
 export interface DriverOptions {
   customerName: string;

@@ -5,7 +5,7 @@ import { auditEvents, mailOutbox, pilotUsers } from '../../db/schema.js';
 import { approvalUrl, claimApproval, findApproval, issueApproval } from '../../domain/approvals.js';
 import { releaseUser } from '../../domain/directory.js';
 import { newListId } from '../../domain/migrationLists.js';
-import type { MigrationSource } from '../../workflows/shared.js';
+import type { MigrationSource } from '../../contract/onboarding.js';
 import {
   type ActivityHarness,
   activityAttempt,

@@ -3,7 +3,7 @@
 // refuse it) unless someone is still enforced on it; the customer's administrator is told by mail.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { workflowIdFor } from '../../workflows/shared.js';
+import { workflowIdFor } from '../../contract/onboarding.js';
 import { testDatabase } from '../support/deps.js';
 import { recordHistory } from '../support/histories.js';
 import { type OnboardingTestEnv, startOnboardingEnv } from '../support/onboarding-env.js';

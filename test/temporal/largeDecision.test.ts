@@ -3,7 +3,7 @@
 // list (60,000 once failed with GrpcMessageTooLarge) go through the mailed link's form in one post.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { workflowIdFor } from '../../workflows/shared.js';
+import { workflowIdFor } from '../../contract/onboarding.js';
 import { testDatabase } from '../support/deps.js';
 import { type OnboardingTestEnv, startOnboardingEnv } from '../support/onboarding-env.js';
 import { approvalLinkFromMail, createDomainUsers, onboardingAtMigrationList, postApproval } from '../support/onboarding-http.js';

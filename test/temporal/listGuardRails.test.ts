@@ -5,7 +5,7 @@
 // name is a Text search attribute in Temporal.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { workflowIdFor } from '../../workflows/shared.js';
+import { workflowIdFor } from '../../contract/onboarding.js';
 import { testDatabase } from '../support/deps.js';
 import { recordHistory } from '../support/histories.js';
 import { type OnboardingTestEnv, startOnboardingEnv } from '../support/onboarding-env.js';

@@ -4,7 +4,7 @@
 // onboarding names the failed step as a problem, and cancel still answers at once.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getOnboardingState, recordApproval, workflowIdFor } from '../../workflows/shared.js';
+import { getOnboardingState, recordApproval, workflowIdFor } from '../../contract/onboarding.js';
 import { testDatabase } from '../support/deps.js';
 import { recordHistory } from '../support/histories.js';
 import { type OnboardingTestEnv, startOnboardingEnv } from '../support/onboarding-env.js';

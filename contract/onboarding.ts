@@ -1,21 +1,20 @@
-// The messages, search-attribute keys and DTOs shared by the workflow and its callers.
-// No Node imports: this module is bundled into the workflow sandbox.
+// The onboarding workflow's contract: its messages, search-attribute keys and the DTOs they carry,
+// shared by the workflow, the worker, the API and the CLI. No Node imports: it is bundled into the
+// workflow sandbox. The words themselves (stages, steps, states, ID formats) are in vocabulary.ts.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type {
+  ApprovalDecisionKind,
+  ApprovalStep,
+  ListStatus,
+  MigrationMethod,
+  PilotRefusalCode,
+  RevertTarget,
+  SsoBinding,
+  Stage,
+} from './vocabulary.js';
 
-export const stages = [
-  'config_intake',
-  'sp_details_sent',
-  'pilot',
-  'migration_list',
-  'list_review',
-  'enabling',
-  'awaiting_go_ahead',
-  'enforcing',
-  'completed',
-  'cancelled',
-] as const;
-export type Stage = (typeof stages)[number];
+export * from './vocabulary.js';
 
 export const searchAttributeTypes = { CustomerId: 'keyword', CustomerName: 'text', OnboardingStage: 'keyword' } as const;
 export const customerIdKey = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);
@@ -44,8 +43,6 @@ export interface OnboardingInput {
   options: OnboardingOptions;
 }
 
-export type ApprovalStep = 'pilot' | 'migration_list' | 'go_ahead';
-
 export type IdpConfigSubmission =
   | { kind: 'metadata'; xml: string; emailAttribute?: string }
   | { kind: 'metadataUrl'; url: string; emailAttribute?: string }
@@ -53,7 +50,7 @@ export type IdpConfigSubmission =
       kind: 'fields';
       entityId: string;
       ssoUrl: string;
-      ssoBinding: 'redirect' | 'post';
+      ssoBinding: SsoBinding;
       certificates: string[];
       logoutRedirectUrl?: string;
       emailAttribute?: string;
@@ -88,18 +85,18 @@ export type MigrationRequest = MigrationSource & { draft?: boolean };
 export interface MigrationView {
   listId: string;
   version: number;
-  method: MigrationSource['method'];
+  method: MigrationMethod;
   total: number;
   flagged: number;
   excluded: number;
-  status: 'building' | 'ready' | 'approved' | 'rejected' | 'draft';
+  status: ListStatus;
   problems: { code: string; message: string; values: string[] }[];
 }
 
 /** A pilot nominee who is not enabled: outside the onboarding's domains, or on another customer's connection. */
 export interface PilotRefusal {
   email: string;
-  code: 'outside_domains' | 'other_connection';
+  code: PilotRefusalCode;
   message: string;
 }
 
@@ -156,7 +153,7 @@ export interface OnboardingSummary {
 export interface ApprovalDecision {
   tokenId: string;
   step: ApprovalStep;
-  decision: 'approve' | 'reject';
+  decision: ApprovalDecisionKind;
   reason?: string;
   /**
    * How many users the approver excluded. The users themselves are in PostgreSQL against the link
@@ -174,7 +171,7 @@ export const confirmPilot = defineUpdate<OnboardingState['pilot'], []>('confirmP
 export const buildMigrationList = defineUpdate<MigrationView, [MigrationRequest]>('buildMigrationList');
 export const sendMigrationList = defineUpdate<MigrationView, [{ listId: string }]>('sendMigrationList');
 export const recordApproval = defineUpdate<{ stage: Stage }, [ApprovalDecision]>('recordApproval');
-export const cancelOnboarding = defineUpdate<OnboardingState, [{ reason: string; actor: string; revertTo?: 'enabled' | 'none' | 'keep' }]>(
+export const cancelOnboarding = defineUpdate<OnboardingState, [{ reason: string; actor: string; revertTo?: RevertTarget }]>(
   'cancelOnboarding',
 );
 export const pilotUserLoggedIn = defineSignal<[{ userSid: string; at: string }]>('pilotUserLoggedIn');
