@@ -14,6 +14,7 @@ import type {
   Stage,
 } from './vocabulary.js';
 
+export * from './updateRefusals.js';
 export * from './vocabulary.js';
 
 export const searchAttributeTypes = { CustomerId: 'keyword', CustomerName: 'text', OnboardingStage: 'keyword' } as const;
@@ -23,6 +24,8 @@ export const customerNameKey = defineSearchAttributeKey('CustomerName', SearchAt
 export const onboardingStageKey = defineSearchAttributeKey('OnboardingStage', SearchAttributeType.KEYWORD);
 
 export const onboardingWorkflowType = 'ssoOnboarding';
+/** The workflow's signature, so a client starting it by type name is still checked against its arguments. */
+export type OnboardingWorkflow = (input: OnboardingInput) => Promise<OnboardingSummary>;
 export const workflowIdFor = (onboardingId: string) => `onboarding-${onboardingId}`;
 
 export interface OnboardingOptions {
@@ -112,6 +115,31 @@ export interface OnboardingEvent {
   detail?: string;
 }
 
+/**
+ * What an approval mail says about its step, typed per step. `Exhaustive` makes a step missing here
+ * (or one here that is not a step) a compile error, so a new approval step cannot be mailed untyped.
+ */
+export type ApprovalContexts = Exhaustive<
+  ApprovalStep,
+  {
+    pilot: { pilotUsers: string[] };
+    migration_list: { total: number; flagged: number; version: number };
+    /** `total` is absent in histories recorded before the go-ahead named it. */
+    go_ahead: { total?: number };
+  }
+>;
+export type ApprovalContext<S extends ApprovalStep = ApprovalStep> = ApprovalContexts[S];
+
+/** `T`, provided its keys are exactly `K`: one entry per member of a vocabulary array. */
+export type Exhaustive<K extends string, T extends Record<K, unknown> & Record<Exclude<keyof T, K>, never>> = T;
+
+export interface CancelRequest {
+  reason: string;
+  actor: string;
+  /** Where the users this onboarding enabled end up; `enabled` when the caller does not say. */
+  revertTo?: RevertTarget;
+}
+
 export interface PendingApproval {
   step: ApprovalStep;
   tokenId: string;
@@ -171,7 +199,5 @@ export const confirmPilot = defineUpdate<OnboardingState['pilot'], []>('confirmP
 export const buildMigrationList = defineUpdate<MigrationView, [MigrationRequest]>('buildMigrationList');
 export const sendMigrationList = defineUpdate<MigrationView, [{ listId: string }]>('sendMigrationList');
 export const recordApproval = defineUpdate<{ stage: Stage }, [ApprovalDecision]>('recordApproval');
-export const cancelOnboarding = defineUpdate<OnboardingState, [{ reason: string; actor: string; revertTo?: RevertTarget }]>(
-  'cancelOnboarding',
-);
+export const cancelOnboarding = defineUpdate<OnboardingState, [CancelRequest]>('cancelOnboarding');
 export const pilotUserLoggedIn = defineSignal<[{ userSid: string; at: string }]>('pilotUserLoggedIn');

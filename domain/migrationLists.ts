@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 // drizzle's postgres.js driver replaces the client's JSON and date serializers, so JSON goes in as text
 // with a ::jsonb cast and dates as ISO strings.
 import type postgres from 'postgres';
-import { AppError } from '../lib/errors.js';
 import type { MigrationSource, MigrationView } from '../contract/onboarding.js';
+import { AppError } from '../lib/errors.js';
 
 // The shapes the workflow carries are defined once, in the module it shares with its callers.
 export type MigrationMethod = MigrationSource;
@@ -362,14 +362,26 @@ export async function applyRolloutBatch(
 }
 
 /** Counts for progress bars and summaries, straight from the list. */
+/**
+ * Rollout progress of a list's entries (aliased `e`): the one definition of these counts, used for one
+ * list here and for every onboarding at once by the support overview and the metrics.
+ */
+export const progressCounts = (sql: postgres.Sql) => sql`
+  count(*) filter (where not e.excluded)::int as total,
+  count(*) filter (where not e.excluded and e.enabled_at is not null)::int as enabled,
+  count(*) filter (where not e.excluded and e.enforced_at is not null)::int as enforced,
+  count(*) filter (where e.excluded)::int as excluded`;
+
 export async function rolloutProgress(sql: postgres.Sql, listId: string) {
   const [row] = await sql<{ total: number; enabled: number; enforced: number; excluded: number }[]>`
-    select count(*) filter (where not excluded)::int as total,
-           count(*) filter (where not excluded and enabled_at is not null)::int as enabled,
-           count(*) filter (where not excluded and enforced_at is not null)::int as enforced,
-           count(*) filter (where excluded)::int as excluded
-    from migration_list_entries where list_id = ${listId}`;
+    select ${progressCounts(sql)} from migration_list_entries e where e.list_id = ${listId}`;
   return row ?? { total: 0, enabled: 0, enforced: 0, excluded: 0 };
+}
+
+/** Who gets the heads-up mail: everyone on the list who is not excluded, in SID order. */
+export async function headsUpRecipients(sql: postgres.Sql, listId: string) {
+  return await sql<{ user_sid: string; email: string }[]>`
+    select user_sid, email from migration_list_entries where list_id = ${listId} and not excluded order by user_sid`;
 }
 
 /**

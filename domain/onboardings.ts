@@ -2,9 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { and, desc, eq, ne } from 'drizzle-orm';
-import type { Database, Db } from '../db/client.js';
-import { auditEvents, onboardings, pilotUsers, ssoConnections } from '../db/schema.js';
-import { AppError, notFound } from '../lib/errors.js';
 import {
   buildMigrationList,
   cancelOnboarding,
@@ -27,6 +24,9 @@ import {
   submitIdpConfig,
   workflowIdFor,
 } from '../contract/onboarding.js';
+import type { Database, Db } from '../db/client.js';
+import { auditEvents, onboardings, pilotUsers, ssoConnections } from '../db/schema.js';
+import { AppError, notFound } from '../lib/errors.js';
 import { pendingApprovals } from './approvals.js';
 import { recordAuditEvent } from './audit.js';
 import { claimDomainsForOnboarding, domainStatuses } from './domainClaims.js';
@@ -284,6 +284,16 @@ export async function recordStage(
       at: input.at,
     });
   });
+}
+
+/** The connection the onboarding saved is the one its listing shows. */
+export async function attachConnection(db: Db, onboardingId: string, connectionId: string): Promise<void> {
+  await db.update(onboardings).set({ connectionId }).where(eq(onboardings.id, onboardingId));
+}
+
+export async function connectionOfOnboarding(db: Db, onboardingId: string): Promise<string | null> {
+  const [row] = await db.select({ connectionId: onboardings.connectionId }).from(onboardings).where(eq(onboardings.id, onboardingId));
+  return row?.connectionId ?? null;
 }
 
 /** The reason support gave for cancelling, as the cancel request recorded it (for the customer's mail). */

@@ -5,6 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import type postgres from 'postgres';
 import { getOnboardingState, type Problem, type Stage, workflowIdFor } from '../contract/onboarding.js';
+import { progressCounts } from './migrationLists.js';
 
 export interface OnboardingOverview {
   id: string;
@@ -38,11 +39,7 @@ export async function onboardingOverview(sql: postgres.Sql, limit = 100): Promis
     select o.id, o.customer_name, o.customer_id, o.admin_email, o.stage::text as stage, o.updated_at, l.version, p.total, p.enabled, p.enforced
     from onboardings o
     left join lateral (select id, version from migration_lists where onboarding_id = o.id and status <> 'draft' order by version desc limit 1) l on true
-    left join lateral (
-      select count(*) filter (where not excluded)::int as total,
-             count(*) filter (where not excluded and enabled_at is not null)::int as enabled,
-             count(*) filter (where not excluded and enforced_at is not null)::int as enforced
-      from migration_list_entries where list_id = l.id) p on true
+    left join lateral (select ${progressCounts(sql)} from migration_list_entries e where e.list_id = l.id) p on true
     order by o.created_at desc
     limit ${limit}`;
   return rows.map((r) => ({
@@ -62,6 +59,22 @@ export async function onboardingOverview(sql: postgres.Sql, limit = 100): Promis
 const finished: Stage[] = ['completed', 'cancelled'];
 
 /** Each running onboarding's current problems; `undefined` where the workflow did not answer in time. */
+/** How many onboardings are in each stage, for the `onboardings` gauge. */
+export async function onboardingsByStage(sql: postgres.Sql) {
+  return await sql<{ stage: string; count: number }[]>`select stage::text as stage, count(*)::int as count from onboardings group by stage`;
+}
+
+/** The rollout of every onboarding between enabling and enforcing, counted from the list it rolls out. */
+export async function rolloutsInFlight(sql: postgres.Sql) {
+  const rows = await sql<{ id: string; stage: string; total: number; enabled: number; enforced: number }[]>`
+    select o.id, o.stage::text as stage, p.total, p.enabled, p.enforced
+    from onboardings o
+    join lateral (select id from migration_lists where onboarding_id = o.id and status <> 'draft' order by version desc limit 1) l on true
+    join lateral (select ${progressCounts(sql)} from migration_list_entries e where e.list_id = l.id) p on true
+    where o.stage in ('enabling', 'awaiting_go_ahead', 'enforcing') and p.total + p.excluded > 0`;
+  return rows.map((r) => ({ onboardingId: r.id, stage: r.stage, total: r.total, enabled: r.enabled, enforced: r.enforced }));
+}
+
 export async function liveProblems(client: Client, onboardings: { id: string; stage: Stage }[], timeoutMs = 2_000) {
   const problems = new Map<string, Problem[] | undefined>();
   await Promise.all(

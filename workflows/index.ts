@@ -1,1 +1,1 @@
-export { ssoOnboarding } from './ssoOnboarding.js';
+export { ssoOnboarding } from './onboarding/workflow.js';

@@ -1,6 +1,6 @@
 import type { ApprovalStep } from '../../domain/approvals.js';
 import type { MigrationListHeader } from '../../domain/migrationListPages.js';
-import type { PasswordKeepers, PilotUserReport } from '../../domain/pilotReport.js';
+import type { PasswordKeepers, PilotUserReport } from '../../domain/pilot.js';
 import { plural, time } from './components.js';
 import { html, type SafeHtml } from './html.js';
 import type { PageOptions } from './layout.js';

@@ -11,7 +11,7 @@ import {
 } from '../../domain/migrationListPages.js';
 import { rolloutProgress } from '../../domain/migrationLists.js';
 import { findOnboarding, updateRefusal } from '../../domain/onboardings.js';
-import { passwordKeepers, pilotUsersOf } from '../../domain/pilotReport.js';
+import { passwordKeepers, pilotUsersOf } from '../../domain/pilot.js';
 import { AppError } from '../../lib/errors.js';
 import { recordApproval, workflowIdFor } from '../../contract/onboarding.js';
 import type { ApiDeps } from '../deps.js';

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { pingDatabase } from '../../db/client.js';
+import { onboardingsByStage, rolloutsInFlight } from '../../domain/supportOverview.js';
 import { registerOnboardingGauges } from '../../lib/metrics.js';
 import { pingTemporal } from '../../lib/temporal.js';
 import type { ApiDeps } from '../deps.js';
@@ -24,23 +25,8 @@ async function check(name: string, timeoutMs: number, probe: () => Promise<void>
 export function healthRouter({ database, temporal, metrics }: ApiDeps): Router {
   const router = Router();
   registerOnboardingGauges(metrics, {
-    byStage: async () =>
-      await database.sql<
-        { stage: string; count: number }[]
-      >`select stage::text as stage, count(*)::int as count from onboardings group by stage`,
-    rollouts: async () =>
-      (
-        await database.sql<{ id: string; stage: string; total: number; enabled: number; enforced: number }[]>`
-          select o.id, o.stage::text as stage,
-                 count(*) filter (where not e.excluded)::int as total,
-                 count(*) filter (where not e.excluded and e.enabled_at is not null)::int as enabled,
-                 count(*) filter (where not e.excluded and e.enforced_at is not null)::int as enforced
-          from onboardings o
-          join lateral (select id from migration_lists where onboarding_id = o.id order by version desc limit 1) l on true
-          join migration_list_entries e on e.list_id = l.id
-          where o.stage in ('enabling', 'awaiting_go_ahead', 'enforcing')
-          group by o.id, o.stage`
-      ).map((r) => ({ onboardingId: r.id, stage: r.stage, total: r.total, enabled: r.enabled, enforced: r.enforced })),
+    byStage: () => onboardingsByStage(database.sql),
+    rollouts: () => rolloutsInFlight(database.sql),
   });
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

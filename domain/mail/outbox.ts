@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { and, eq, ne, sql } from 'drizzle-orm';
 import { createTransport } from 'nodemailer';
-import type { Database } from '../../db/client.js';
+import type { Database, Db } from '../../db/client.js';
 import { mailOutbox } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Config } from '../../lib/config.js';
@@ -36,6 +36,17 @@ export interface Mailer {
 
 // Bounded so a stalled SMTP server cannot hold the outbox row lock (and a pool connection) for long.
 const smtpTimeouts = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
+
+/** After delivery a link is cut from the stored copy, so the outbox never holds a live approval token. */
+export async function redactDeliveredLink(db: Db, mailId: number, url: string) {
+  await db
+    .update(mailOutbox)
+    .set({
+      textBody: sql`replace(${mailOutbox.textBody}, ${url}, '[approval link removed after sending]')`,
+      htmlBody: sql`replace(${mailOutbox.htmlBody}, ${url}, '[approval link removed after sending]')`,
+    })
+    .where(and(eq(mailOutbox.id, mailId), ne(mailOutbox.status, 'pending')));
+}
 
 export function createMailer({ database, config, logger, clock }: MailerDeps): Mailer {
   const { db } = database;

@@ -1,7 +1,88 @@
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type postgres from 'postgres';
+import type { PilotRefusal } from '../contract/onboarding.js';
 import type { Db } from '../db/client.js';
-import { pilotUsers } from '../db/schema.js';
+import { onboardings, pilotUsers, users } from '../db/schema.js';
+import { recordAuditEvent } from './audit.js';
+import { asciiLower } from './directory.js';
+
+export interface PilotNomination {
+  onboardingId: string;
+  connectionId: string;
+  emails: string[];
+  now: Date;
+}
+
+/**
+ * Pilot users become `enabled` on the connection (never downgraded); unknown emails are reported.
+ * Only users of the onboarding's domains who are on no other connection: a pilot must never hand
+ * another customer's user to this IdP. The caller checks first that those domains are verified.
+ */
+export async function enablePilotUsers(db: Db, input: PilotNomination) {
+  const wanted = [...new Set(input.emails.map((e) => asciiLower(e.trim())))];
+  return await db.transaction(async (tx) => {
+    const [onboarding] = await tx
+      .select({ domains: onboardings.emailDomains })
+      .from(onboardings)
+      .where(eq(onboardings.id, input.onboardingId));
+    const domains = new Set((onboarding?.domains ?? []).map((d) => asciiLower(d)));
+    const candidates = await tx
+      .select({ sid: users.sid, email: users.email, ssoState: users.ssoState, connectionId: users.connectionId })
+      .from(users)
+      .where(inArray(sql`lower(${users.email})`, wanted));
+    // lower() folds lookalikes (the Kelvin sign onto k); only an ASCII-case-insensitive match counts.
+    const matched = candidates.filter((u) => wanted.includes(asciiLower(u.email)));
+    const refused: PilotRefusal[] = [];
+    const found = matched.filter((u) => {
+      const domain = asciiLower(u.email.split('@').pop() ?? '');
+      if (!domains.has(domain)) {
+        refused.push({ email: u.email, code: 'outside_domains', message: `${u.email} is not in this onboarding's email domains` });
+        return false;
+      }
+      if (u.connectionId !== null && u.connectionId !== input.connectionId) {
+        refused.push({ email: u.email, code: 'other_connection', message: `${u.email} signs in through another SSO connection` });
+        return false;
+      }
+      return true;
+    });
+    for (const user of found) {
+      let enabledByPilot = false;
+      if (user.ssoState === 'none') {
+        const changed = await tx
+          .update(users)
+          .set({ ssoState: 'enabled', connectionId: input.connectionId, updatedAt: input.now })
+          .where(and(eq(users.sid, user.sid), eq(users.ssoState, 'none')))
+          .returning({ sid: users.sid });
+        enabledByPilot = changed.length > 0;
+      }
+      if (enabledByPilot) {
+        await recordAuditEvent(tx, {
+          type: 'user.sso_enabled',
+          actor: 'onboarding',
+          userSid: user.sid,
+          connectionId: input.connectionId,
+          onboardingId: input.onboardingId,
+          detail: { pilot: true },
+        });
+      }
+      // Whether the pilot switched the user on is kept (a cancel with revertTo none switches them off again).
+      await tx
+        .insert(pilotUsers)
+        .values({ onboardingId: input.onboardingId, userSid: user.sid, email: user.email, enabledByPilot })
+        .onConflictDoUpdate({
+          target: [pilotUsers.onboardingId, pilotUsers.userSid],
+          set: { enabledByPilot: sql`${pilotUsers.enabledByPilot} or excluded.enabled_by_pilot` },
+        });
+    }
+    const known = new Set(matched.map((u) => asciiLower(u.email)));
+    return {
+      users: found.map((u) => ({ sid: u.sid, email: u.email })),
+      unknownEmails: wanted.filter((e) => !known.has(e)),
+      // In one order whatever order PostgreSQL found them in.
+      refused: refused.sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0)),
+    };
+  });
+}
 
 export interface PilotUserReport {
   userSid: string;

@@ -1,0 +1,71 @@
+import type { ConnectionView, IdpConfigSubmission, Problem } from '../contract/onboarding.js';
+import { recordAuditEvent } from '../domain/audit.js';
+import { spEndpoints, upsertConnection } from '../domain/connections.js';
+import { connectionStatusFor, domainStatuses } from '../domain/domainClaims.js';
+import { type ValidIdpConfig, validateIdpConfig } from '../domain/idpConfig.js';
+import { attachConnection } from '../domain/onboardings.js';
+import type { ActivityDeps } from './deps.js';
+
+/** Intake of the IdP's side of the connection, and the SP details mailed back. */
+export function connectionActivities({ database, mailer, clock, config, approvalSecret }: ActivityDeps) {
+  const { db } = database;
+  const connectionView = (id: string, status: string): ConnectionView => {
+    const sp = spEndpoints(config.publicBaseUrl, id);
+    return { id, spEntityId: sp.entityId, acsUrl: sp.acsUrl, metadataUrl: sp.metadataUrl, status };
+  };
+  return {
+    /** Every problem at once; bad input is an answer here (the update reports it), not a failure. */
+    async validateIdpConfig(
+      submission: IdpConfigSubmission,
+    ): Promise<{ ok: true; config: ValidIdpConfig; warnings: Problem[] } | { ok: false; problems: Problem[]; warnings: Problem[] }> {
+      return await validateIdpConfig(submission, { allowPrivateAddresses: config.allowPrivateIdpUrls, now: clock.now() });
+    },
+
+    async saveConnection(input: {
+      onboardingId: string;
+      customerName: string;
+      emailDomains: string[];
+      config: ValidIdpConfig;
+    }): Promise<ConnectionView> {
+      const connection = await upsertConnection(db, {
+        onboardingId: input.onboardingId,
+        customerName: input.customerName,
+        idpEntityId: input.config.entityId,
+        ssoUrl: input.config.ssoUrl,
+        ssoBinding: input.config.ssoBinding,
+        logoutRedirectUrl: input.config.logoutRedirectUrl,
+        emailAttribute: input.config.emailAttribute,
+        emailDomains: input.emailDomains,
+        certificates: input.config.certificates,
+        // Draft until every domain's ownership is verified (domain/domainClaims.ts); then it goes active.
+        status: await connectionStatusFor(db, input.onboardingId),
+      });
+      await attachConnection(db, input.onboardingId, connection.id);
+      await recordAuditEvent(db, {
+        type: 'connection.saved',
+        onboardingId: input.onboardingId,
+        connectionId: connection.id,
+        actor: 'onboarding',
+      });
+      return connectionView(connection.id, connection.status);
+    },
+
+    async sendSpDetails(input: { onboardingId: string; customerName: string; recipient: string; connection: ConnectionView }) {
+      await mailer.send({
+        idempotencyKey: `sp_details:${input.onboardingId}:${input.connection.id}:${input.recipient}`,
+        onboardingId: input.onboardingId,
+        recipient: input.recipient,
+        message: {
+          kind: 'sp_details',
+          customerName: input.customerName,
+          spEntityId: input.connection.spEntityId,
+          acsUrl: input.connection.acsUrl,
+          metadataUrl: input.connection.metadataUrl,
+          domainRecords: (await domainStatuses(db, approvalSecret, input.onboardingId))
+            .filter((d) => !d.verified)
+            .map((d) => ({ domain: d.domain, name: d.record.name, value: d.record.value })),
+        },
+      });
+    },
+  };
+}
