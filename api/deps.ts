@@ -14,7 +14,7 @@ export interface ApiDeps {
   logger: Logger;
   metrics: Metrics;
   clock: Clock;
-  /** HMAC key of approval links (lib/secrets.ts). */
+  /** HMAC key of approval links (domain/approvals.ts). */
   approvalSecret: string;
   /** Batched audit of ACS refusals; createApp makes one when absent. Pass one to flush it on shutdown. */
   refusalAudit?: RefusalAudit;

@@ -8,7 +8,7 @@ import { ConfigError, loadConfig, requireSetting } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
 import { createMetrics } from '../lib/metrics.js';
 import { surviveDriverConnectionLoss } from '../lib/process.js';
-import { approvalLinkSecret } from '../lib/secrets.js';
+import { approvalLinkSecret } from '../domain/approvals.js';
 import { lazyTemporal } from '../lib/temporal.js';
 import { createApp } from './app.js';
 

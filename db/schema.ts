@@ -355,7 +355,7 @@ export const pilotUsers = pgTable(
   (t) => [primaryKey({ columns: [t.onboardingId, t.userSid] }), index('pilot_users_user_idx').on(t.userSid)],
 );
 
-/** Secrets the service makes for itself when the environment gives none (see lib/secrets.ts). */
+/** Secrets the service makes for itself when the environment gives none (see domain/approvals.ts). */
 export const serviceSecrets = pgTable('service_secrets', {
   name: text('name').primaryKey(),
   value: text('value').notNull(),

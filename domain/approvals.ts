@@ -1,9 +1,24 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { and, eq, isNull, lt, sql } from 'drizzle-orm';
+import { type ApprovalStep, idPattern } from '../contract/onboarding.js';
 import type { Db } from '../db/client.js';
-import { approvalExclusions, approvalTokens } from '../db/schema.js';
+import { approvalExclusions, approvalTokens, serviceSecrets } from '../db/schema.js';
 
-export type ApprovalStep = 'pilot' | 'migration_list' | 'go_ahead';
+/**
+ * The approval-link secret: APPROVAL_LINK_SECRET when set (recommended: then a copy of the database
+ * alone cannot forge or recover links), else one made once and kept in the database, so API and worker
+ * instances agree without extra configuration.
+ */
+export async function approvalLinkSecret(db: Db, fromEnv: string | undefined): Promise<string> {
+  if (fromEnv) return fromEnv;
+  await db
+    .insert(serviceSecrets)
+    .values({ name: 'approval_links', value: randomBytes(32).toString('base64url') })
+    .onConflictDoNothing();
+  const [row] = await db.select().from(serviceSecrets).where(eq(serviceSecrets.name, 'approval_links'));
+  if (!row) throw new Error('approval link secret missing after insert');
+  return row.value;
+}
 
 /**
  * A link token is `<tokenId>.<mac>`, the mac an HMAC of the ID under a server secret. The database keeps
@@ -43,7 +58,7 @@ export async function issueApproval(
     now: Date;
   },
 ): Promise<IssuedApproval> {
-  if (!/^apr_[0-9a-f]{32}$/.test(input.tokenId)) throw new Error(`malformed approval token ID ${input.tokenId}`);
+  if (!idPattern('approvalToken').test(input.tokenId)) throw new Error(`malformed approval token ID ${input.tokenId}`);
   return await db.transaction(async (tx) => {
     const [existing] = await tx.select().from(approvalTokens).where(eq(approvalTokens.id, input.tokenId));
     if (existing)

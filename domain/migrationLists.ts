@@ -238,13 +238,18 @@ const excludedSids = (sql: postgres.Sql | postgres.TransactionSql, source: Exclu
 /** How many SIDs of those not on a list are named in a refusal; the count says how many there were. */
 const unknownReported = 100;
 
-/** SIDs that are not entries of this list (the first hundred): reported, never silently dropped. */
-async function notOnList(sql: postgres.Sql | postgres.TransactionSql, listId: string, source: ExclusionSource): Promise<string[]> {
+/** SIDs that are not entries of this list (the first `limit`, in SID order): reported, never silently dropped. */
+export async function notOnList(
+  sql: postgres.Sql | postgres.TransactionSql,
+  listId: string,
+  source: ExclusionSource,
+  limit = unknownReported,
+): Promise<string[]> {
   if ('userSids' in source && source.userSids.length === 0) return [];
   const rows = await sql<{ sid: string }[]>`
     select s.sid from (${excludedSids(sql, source)}) as s(sid)
     where not exists (select 1 from migration_list_entries e where e.list_id = ${listId} and e.user_sid = s.sid)
-    order by s.sid limit ${unknownReported}`;
+    order by s.sid limit ${limit}`;
   return rows.map((r) => r.sid);
 }
 

@@ -7,7 +7,7 @@ import { systemClock } from '../lib/clock.js';
 import { ConfigError, loadConfig, requireSetting } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
 import { surviveDriverConnectionLoss } from '../lib/process.js';
-import { approvalLinkSecret } from '../lib/secrets.js';
+import { approvalLinkSecret } from '../domain/approvals.js';
 import { connectTemporal, ensureSearchAttributes } from '../lib/temporal.js';
 import { createOnboardingWorker } from './createWorker.js';
 

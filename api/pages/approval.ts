@@ -1,4 +1,4 @@
-import type { ApprovalStep } from '../../domain/approvals.js';
+import type { ApprovalStep } from '../../contract/onboarding.js';
 import type { MigrationListHeader } from '../../domain/migrationListPages.js';
 import type { PasswordKeepers, PilotUserReport } from '../../domain/pilot.js';
 import { plural, time } from './components.js';

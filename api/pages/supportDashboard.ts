@@ -1,5 +1,5 @@
-import type { OnboardingOverview } from '../../domain/supportOverview.js';
 import type { Problem } from '../../contract/onboarding.js';
+import type { OnboardingOverview } from '../../domain/supportOverview.js';
 import { meter, plural, stageBadge, time } from './components.js';
 import { html, type SafeHtml } from './html.js';
 import type { PageOptions } from './layout.js';

@@ -1,5 +1,5 @@
-import type { getOnboarding } from '../../domain/onboardings.js';
 import type { OnboardingEvent } from '../../contract/onboarding.js';
+import type { getOnboarding } from '../../domain/onboardingView.js';
 import { meter, plural, stageBadge, stageLabel, time } from './components.js';
 import { html, type SafeHtml, safeHref } from './html.js';
 import type { PageOptions } from './layout.js';

@@ -2,18 +2,13 @@ import { createHash } from 'node:crypto';
 import { parse as parseForm } from 'node:querystring';
 import { type Request, type Response, Router } from 'express';
 import getRawBody from 'raw-body';
-import { type ApprovalLink, claimApproval, findApproval, releaseApproval } from '../../domain/approvals.js';
-import {
-  approvedMigrationList,
-  type MigrationListHeader,
-  migrationListPage,
-  migrationListVersion,
-} from '../../domain/migrationListPages.js';
+import { decideApproval, linkRefusal } from '../../domain/approvalDecision.js';
+import { type ApprovalLink, findApproval } from '../../domain/approvals.js';
+import { approvedMigrationList, migrationListPage, migrationListVersion } from '../../domain/migrationListPages.js';
 import { rolloutProgress } from '../../domain/migrationLists.js';
-import { findOnboarding, updateRefusal } from '../../domain/onboardings.js';
+import { findOnboarding } from '../../domain/onboardings.js';
 import { passwordKeepers, pilotUsersOf } from '../../domain/pilot.js';
 import { AppError } from '../../lib/errors.js';
-import { recordApproval, workflowIdFor } from '../../contract/onboarding.js';
 import type { ApiDeps } from '../deps.js';
 import { prefersJson, unreadableFormEncoding } from '../http.js';
 import { approvalPage, approvalResultPage, type StepContext } from '../pages/approval.js';
@@ -79,27 +74,6 @@ async function readApprovalForm(req: Request, limit: number): Promise<Record<str
       `The form has more than ${maxApprovalFormFields} fields; send the users to exclude in one "excluded" field, separated by spaces.`,
     );
   return parseForm(text, '&', '=', { maxKeys: maxApprovalFormFields });
-}
-
-/** Why a link cannot be used, in words the approver understands. */
-function unusable(link: ApprovalLink | undefined): AppError | undefined {
-  if (!link)
-    return new AppError('invalid_link', 404, 'This approval link is not valid. Check that you copied the whole link from the email.');
-  if (link.state === 'used')
-    return new AppError(
-      'link_used',
-      410,
-      `This link was already used (${link.decision ?? 'decided'} on ${link.usedAt?.toISOString().slice(0, 16).replace('T', ' ')} UTC).`,
-    );
-  if (link.state === 'expired')
-    return new AppError('link_expired', 410, 'This approval link has expired. A new one will be sent to you by email.');
-  if (link.state === 'superseded')
-    return new AppError(
-      'link_superseded',
-      410,
-      'A newer approval link has been sent for this step (what it asks about changed); please use the latest email.',
-    );
-  return undefined;
 }
 
 /**
@@ -201,28 +175,9 @@ export function approvalsRouter(deps: ApiDeps): Router {
 
   async function usableLink(req: Request, now: Date) {
     const link = await findApproval(database.db, approvalSecret, String(req.params.token), now);
-    const problem = unusable(link);
+    const problem = linkRefusal(link);
     if (problem || !link) throw problem;
     return link;
-  }
-
-  /** Every excluded user must be on the list under review, each once; nothing is decided otherwise. */
-  async function checkExclusions(link: ApprovalLink, list: MigrationListHeader | undefined, excludes: string[]) {
-    if (excludes.length === 0) return;
-    if (link.step !== 'migration_list' || !list) throw new AppError('invalid_request', 400, 'exclusions only apply to the migration list');
-    if (excludes.length > list.total)
-      throw new AppError('too_many_exclusions', 422, `${excludes.length} users were excluded, but the list has ${list.total}.`, {
-        excluded: excludes.length,
-        total: list.total,
-      });
-    const onList = await database.sql<{ user_sid: string }[]>`
-      select user_sid from migration_list_entries where list_id = ${list.id} and user_sid = any(${excludes}::text[])`;
-    const known = new Set(onList.map((r) => r.user_sid));
-    const unknown = excludes.filter((sid) => !known.has(sid));
-    if (unknown.length > 0) {
-      const named = unknown.slice(0, 20).join(', ') + (unknown.length > 20 ? ` and ${unknown.length - 20} more` : '');
-      throw new AppError('unknown_exclusions', 422, `These users are not on the list: ${named}`, unknown);
-    }
   }
 
   router.get('/approvals/:token', async (req, res) => {
@@ -259,37 +214,13 @@ export function approvalsRouter(deps: ApiDeps): Router {
       }
     }
     const excludes = [...new Set([...(asList(form.exclude) as string[]), ...(form.excluded ?? [])])];
-    await checkExclusions(link, list, excludes);
-    // Claim first (storing the exclusions with it): of two concurrent posts exactly one reaches the workflow.
-    if (!(await claimApproval(database.db, link.tokenId, form.decision, now, excludes))) {
-      throw (
-        unusable(await findApproval(database.db, approvalSecret, String(req.params.token), now)) ??
-        new AppError('link_used', 410, 'This link was already used.')
-      );
-    }
-    try {
-      const { client } = await deps.temporal();
-      // The count only: the workflow reads the users from approval_exclusions by the link's ID.
-      await client.workflow.getHandle(workflowIdFor(link.onboardingId)).executeUpdate(recordApproval, {
-        args: [{ tokenId: link.tokenId, step: link.step, decision: form.decision, reason: form.reason, excludedCount: excludes.length }],
-      });
-    } catch (error) {
-      const refusal = updateRefusal(error);
-      if (refusal) throw new AppError('link_stale', 409, 'This step is no longer waiting for this link (it was decided or replaced).');
-      await releaseApproval(database.db, link.tokenId);
-      req.log.error({ err: error }, 'could not record an approval');
-      throw new AppError(
-        'temporarily_unavailable',
-        503,
-        'Your decision could not be recorded right now. Nothing was changed; please try the link again in a few minutes.',
-      );
-    }
-    if (prefersJson(req)) return res.json({ step: link.step, decision: form.decision, excluded: excludes.length });
-    const onboarding = await findOnboarding(database.db, link.onboardingId);
-    sendPage(
-      res,
-      approvalResultPage({ step: link.step, decision: form.decision, customerName: onboarding.customerName, excluded: excludes.length }),
+    const { excluded } = await decideApproval(
+      { database, temporal: async () => (await deps.temporal()).client, approvalSecret, logger: req.log },
+      { link, token: String(req.params.token), decision: form.decision, reason: form.reason, excludes, list, now },
     );
+    if (prefersJson(req)) return res.json({ step: link.step, decision: form.decision, excluded });
+    const onboarding = await findOnboarding(database.db, link.onboardingId);
+    sendPage(res, approvalResultPage({ step: link.step, decision: form.decision, customerName: onboarding.customerName, excluded }));
   });
 
   return router;

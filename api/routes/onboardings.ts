@@ -1,5 +1,6 @@
 import express, { Router } from 'express';
 import type { z } from 'zod';
+import type { IdpConfigSubmission, Problem } from '../../contract/onboarding.js';
 import {
   dnsTxtLookup,
   domainStatuses,
@@ -14,18 +15,15 @@ import {
   buildMigrationListFor,
   cancelOnboardingById,
   confirmPilotFor,
-  findOnboarding,
-  getOnboarding,
-  invalidIdpConfig,
-  listOnboardings,
   nominatePilotUsersFor,
   sendMigrationListFor,
   startOnboarding,
   submitIdpConfigFor,
-} from '../../domain/onboardings.js';
+} from '../../domain/onboardingCommands.js';
+import { findOnboarding, invalidIdpConfig, listOnboardings } from '../../domain/onboardings.js';
+import { getOnboarding } from '../../domain/onboardingView.js';
 import { AppError } from '../../lib/errors.js';
 import { controlCharacterIn, refuseControlCharacters } from '../../lib/text.js';
-import type { IdpConfigSubmission, Problem } from '../../contract/onboarding.js';
 import type { ApiDeps } from '../deps.js';
 import {
   cancelBody,

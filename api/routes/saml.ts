@@ -3,7 +3,7 @@ import { type Request, type Response, Router } from 'express';
 import getRawBody from 'raw-body';
 import { findConnection, findConnectionCached, findConnectionForEmail } from '../../domain/connections.js';
 import { createRefusalAudit } from '../../domain/loginAudit.js';
-import { signalPilotLogin } from '../../domain/onboardings.js';
+import { signalPilotLogin } from '../../domain/onboardingCommands.js';
 import { consumeSamlResponse } from '../../domain/saml/acs.js';
 import { maxSamlResponseLength } from '../../domain/saml/document.js';
 import { type LoginRefusalCode, LoginRefused } from '../../domain/saml/refusal.js';

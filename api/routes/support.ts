@@ -1,12 +1,14 @@
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import { workflowIdFor } from '../../contract/onboarding.js';
 import { recordAuditEvent } from '../../domain/audit.js';
 import { dnsTxtLookup, overrideDomainVerification, verifyDomainsByDns } from '../../domain/domainClaims.js';
 import { type MigrationListFilter as ListFilter, migrationListPage } from '../../domain/migrationListPages.js';
-import { confirmPilotFor, findOnboarding, getOnboarding } from '../../domain/onboardings.js';
+import { confirmPilotFor } from '../../domain/onboardingCommands.js';
+import { findOnboarding } from '../../domain/onboardings.js';
+import { getOnboarding } from '../../domain/onboardingView.js';
 import { liveProblems, onboardingOverview } from '../../domain/supportOverview.js';
 import { AppError } from '../../lib/errors.js';
 import { isDatabaseFailure } from '../../lib/process.js';
-import { workflowIdFor } from '../../contract/onboarding.js';
 import type { ApiDeps } from '../deps.js';
 import { localRedirectTarget, readCookie } from '../http.js';
 import { requireSameOrigin } from '../middleware/sameOrigin.js';

@@ -2,9 +2,6 @@
 // definitions: what the API's routes do, minus HTTP. Approvals are recorded as the approval link
 // would record them: the pending tokenId read from the workflow's query, then the recordApproval update.
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import type { Database } from '../../db/client.js';
-import { overrideDomainVerification } from '../../domain/domainClaims.js';
-import { startOnboarding } from '../../domain/onboardings.js';
 import {
   type ApprovalStep,
   buildMigrationList,
@@ -19,6 +16,9 @@ import {
   submitIdpConfig,
   workflowIdFor,
 } from '../../contract/onboarding.js';
+import type { Database } from '../../db/client.js';
+import { overrideDomainVerification } from '../../domain/domainClaims.js';
+import { startOnboarding } from '../../domain/onboardingCommands.js';
 
 export interface DriverOptions {
   customerName: string;

@@ -1,11 +1,11 @@
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MigrationSource } from '../../contract/onboarding.js';
 import { auditEvents, mailOutbox, pilotUsers } from '../../db/schema.js';
 import { approvalUrl, claimApproval, findApproval, issueApproval } from '../../domain/approvals.js';
 import { releaseUser } from '../../domain/directory.js';
 import { newListId } from '../../domain/migrationLists.js';
-import type { MigrationSource } from '../../contract/onboarding.js';
 import {
   type ActivityHarness,
   activityAttempt,

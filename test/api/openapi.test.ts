@@ -9,12 +9,12 @@ import type {
   buildMigrationListFor,
   cancelOnboardingById,
   confirmPilotFor,
-  getOnboarding,
-  listOnboardings,
   nominatePilotUsersFor,
   startOnboarding,
   submitIdpConfigFor,
-} from '../../domain/onboardings.js';
+} from '../../domain/onboardingCommands.js';
+import type { listOnboardings } from '../../domain/onboardings.js';
+import type { getOnboarding } from '../../domain/onboardingView.js';
 import { testApiDeps, testConfig, testDatabase } from '../support/deps.js';
 import { type SimpleSamlIdp, startSimpleSamlIdp } from '../support/idp/simplesamlphp.js';
 import { type OnboardingTestEnv, startOnboardingEnv } from '../support/onboarding-env.js';

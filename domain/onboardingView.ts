@@ -1,0 +1,68 @@
+import type { Client } from '@temporalio/client';
+import { eq } from 'drizzle-orm';
+import type { Database, Db } from '../db/client.js';
+import { pilotUsers, ssoConnections } from '../db/schema.js';
+import { pendingApprovals } from './approvals.js';
+import { domainStatuses } from './domainClaims.js';
+import { rolloutProgress } from './migrationLists.js';
+import { queryOnboardingState } from './onboardingCommands.js';
+import { findOnboarding } from './onboardings.js';
+
+async function connectionStatus(db: Db, connection: { id: string; status: string }): Promise<string> {
+  const [row] = await db.select({ status: ssoConnections.status }).from(ssoConnections).where(eq(ssoConnections.id, connection.id));
+  return row?.status ?? connection.status;
+}
+
+/** The workflow's own state for where it is, PostgreSQL for listing data, links and progress. */
+export async function getOnboarding(
+  database: Database,
+  client: Client,
+  id: string,
+  links: { secret: string; publicBaseUrl: string; now: Date },
+) {
+  const { db, sql } = database;
+  const row = await findOnboarding(db, id);
+  const state = await queryOnboardingState(client, row.workflowId);
+  const migration = state?.migration ?? null;
+  const pilotLogins = new Map(
+    (await db.select().from(pilotUsers).where(eq(pilotUsers.onboardingId, id))).map((p) => [
+      p.userSid,
+      p.firstLoginAt?.toISOString() ?? null,
+    ]),
+  );
+  const progress = migration ? await rolloutProgress(sql, migration.listId) : { total: 0, enabled: 0, enforced: 0, excluded: 0 };
+  return {
+    id: row.id,
+    customerName: row.customerName,
+    customerId: row.customerId,
+    adminEmail: row.adminEmail,
+    emailDomains: row.emailDomains,
+    stage: state?.stage ?? row.stage,
+    problems: state?.problems ?? [],
+    // The workflow saw the connection when it saved it; its status since (verified domains make a draft
+    // active, support may disable it) is PostgreSQL's.
+    connection: state?.connection ? { ...state.connection, status: await connectionStatus(db, state.connection) } : null,
+    domains: await domainStatuses(db, links.secret, id),
+    pilot: state
+      ? {
+          // First logins are recorded in PostgreSQL before the workflow is signalled, so they show even if a signal was lost.
+          users: state.pilot.users.map((u) => ({ ...u, firstLoginAt: u.firstLoginAt ?? pilotLogins.get(u.sid) ?? null })),
+          unknownEmails: state.pilot.unknownEmails,
+          refused: state.pilot.refused ?? [],
+          customerConfirmed: state.pilot.customerConfirmed,
+          supportConfirmed: state.pilot.supportConfirmed,
+        }
+      : { users: [], unknownEmails: [], refused: [], customerConfirmed: false, supportConfirmed: false },
+    migration,
+    draft: state?.draft ?? null,
+    progress: { enabled: progress.enabled, enforced: progress.enforced, total: progress.total },
+    pendingApprovals: (await pendingApprovals(db, id, links.secret, links.publicBaseUrl, links.now)).map(({ step, url, expiresAt }) => ({
+      step,
+      url,
+      expiresAt,
+    })),
+    events: state?.events ?? [],
+    summary: state?.summary ?? null,
+    cancelReason: state?.cancelReason ?? null,
+  };
+}
