@@ -1,11 +1,19 @@
 // Response schemas of the support API: they describe what the routes send (in the OpenAPI document) and
 // let tests check real responses against that description. Routes do not parse their output with them.
 import { z } from 'zod';
-import { stages } from '../contract/onboarding.js';
+import {
+  approvalSteps,
+  authMethods,
+  listStatuses,
+  migrationMethods,
+  pilotRefusalCodes,
+  ssoStates,
+  stages,
+} from '../contract/vocabulary.js';
 
 const timestamp = z.iso.datetime({ offset: true }).meta({ description: 'ISO 8601 timestamp', example: '2026-01-31T09:30:00.000Z' });
-const ssoState = z.enum(['none', 'enabled', 'enforced']);
-const approvalStep = z.enum(['pilot', 'migration_list', 'go_ahead']);
+const ssoState = z.enum(ssoStates);
+const approvalStep = z.enum(approvalSteps);
 
 export const stageSchema = z.enum(stages).meta({ id: 'Stage', description: 'Where the onboarding is; completed and cancelled are final' });
 
@@ -36,7 +44,7 @@ export const userResponse = z
   .meta({ id: 'User' });
 
 export const meResponse = z
-  .object({ sid: z.string(), email: z.string(), authMethod: z.enum(['password', 'sso']), connectionId: z.string().nullable() })
+  .object({ sid: z.string(), email: z.string(), authMethod: z.enum(authMethods), connectionId: z.string().nullable() })
   .meta({ id: 'Me', description: 'The signed-in user of the session cookie' });
 
 export const onboardingStartedResponse = z.object({ id: z.string(), stage: stageSchema }).meta({ id: 'OnboardingStarted' });
@@ -73,7 +81,7 @@ export const pilotResponse = z
     users: z.array(z.object({ sid: z.string(), email: z.string(), firstLoginAt: timestamp.nullable() })),
     unknownEmails: z.array(z.string()).meta({ description: 'Nominated emails that match no user' }),
     refused: z
-      .array(z.object({ email: z.string(), code: z.enum(['outside_domains', 'other_connection']), message: z.string() }))
+      .array(z.object({ email: z.string(), code: z.enum(pilotRefusalCodes), message: z.string() }))
       .optional()
       .meta({ description: "Nominees not enabled: outside the onboarding's domains, or signing in through another connection" }),
     customerConfirmed: z.boolean(),
@@ -85,13 +93,11 @@ export const migrationSchema = z
   .object({
     listId: z.string(),
     version: z.number().int(),
-    method: z.enum(['domain', 'userSids', 'accountSids']),
+    method: z.enum(migrationMethods),
     total: z.number().int(),
     flagged: z.number().int(),
     excluded: z.number().int(),
-    status: z
-      .enum(['building', 'ready', 'approved', 'rejected', 'draft'])
-      .meta({ description: '`draft`: built with send false, not yet sent for review' }),
+    status: z.enum(listStatuses).meta({ description: '`draft`: built with send false, not yet sent for review' }),
     problems: z.array(z.object({ code: z.string(), message: z.string(), values: z.array(z.string()) })),
   })
   .meta({ id: 'MigrationList' });

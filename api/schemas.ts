@@ -1,6 +1,7 @@
 // Request schemas: the same objects validate input and generate the OpenAPI document (api/openapi.ts).
 // `.meta()` only describes a schema (an `id` names it in the document's components); it never changes what is accepted.
 import { z } from 'zod';
+import { approvalDecisions, describeId, idPattern, revertTargets, ssoBindings, ssoStates } from '../contract/vocabulary.js';
 import { isoDurationPattern, maxDurationText, parseIsoDurationMs } from '../lib/duration.js';
 import { controlCharacterIn, controlCharacterMessage } from '../lib/text.js';
 
@@ -30,11 +31,11 @@ const domain = plainText()
   .meta({ example: 'example.com' });
 const accountSid = z
   .string()
-  .regex(/^AC[0-9a-f]{32}$/, 'must be an account SID (AC + 32 lowercase hex)')
+  .regex(idPattern('account'), `must be an account SID (${describeId('account')})`)
   .meta({ example: 'AC0123456789abcdef0123456789abcdef' });
 export const userSidSchema = z
   .string()
-  .regex(/^US[0-9a-f]{32}$/, 'must be a user SID (US + 32 lowercase hex)')
+  .regex(idPattern('user'), `must be a user SID (${describeId('user')})`)
   .meta({ example: 'US0123456789abcdef0123456789abcdef' });
 
 export const createAccountBody = z
@@ -51,7 +52,7 @@ export const createUserBody = z
 
 export const setUserSsoBody = z
   .strictObject({
-    state: z.enum(['none', 'enabled', 'enforced']),
+    state: z.enum(ssoStates),
     connectionId: plainText().min(1).max(100).optional(),
     reason: freeText().max(1000).optional().meta({ description: 'Why: kept in the audit event' }),
   })
@@ -105,7 +106,7 @@ export const idpConfigFieldsBody = z
   .strictObject({
     entityId: plainText().trim().min(1, 'must not be empty').max(1024),
     ssoUrl: plainText().trim().min(1, 'must not be empty').max(2048),
-    ssoBinding: z.enum(['redirect', 'post']),
+    ssoBinding: z.enum(ssoBindings),
     certificates: z.array(freeText().min(1).max(16_384)).min(1, 'at least one certificate is required').max(10),
     logoutRedirectUrl: plainText().trim().max(2048).optional(),
     emailAttribute,
@@ -149,7 +150,7 @@ export const migrationListBody = z
   ])
   .meta({ id: 'MigrationListRequest', description: 'Who is on the migration list: everyone with the domain, or named users or accounts' });
 
-export const migrationListId = z.string().regex(/^ml_[0-9a-f]{24}$/, 'a migration list ID is ml_ and 24 hex digits');
+export const migrationListId = z.string().regex(idPattern('migrationList'), `a migration list ID is ${describeId('migrationList')}`);
 
 export const migrationListQuery = z.object({
   cursor: plainText().max(40).optional(),
@@ -160,7 +161,7 @@ export const cancelBody = z
   .strictObject({
     reason: freeText().trim().min(1, 'must say why').max(1000),
     revertTo: z
-      .enum(['enabled', 'none', 'keep'])
+      .enum(revertTargets)
       .optional()
       .meta({ description: 'Where the users this onboarding enforced go back to: enabled (the default), none, or keep them enforced' }),
   })
@@ -180,7 +181,7 @@ export const releaseUserBody = z
   .meta({ id: 'ReleaseUserRequest', description: 'Frees a user from their SSO connection so another onboarding may list them; audited' });
 
 export const approvalForm = z.object({
-  decision: z.enum(['approve', 'reject'], { error: 'decision must be approve or reject' }),
+  decision: z.enum(approvalDecisions, { error: 'decision must be approve or reject' }),
   /** The digest of what the page showed (its pilot set or go-ahead counts); absent from a script's post. */
   shown: z
     .string()

@@ -129,6 +129,12 @@ export type ApprovalContexts = Exhaustive<
   }
 >;
 export type ApprovalContext<S extends ApprovalStep = ApprovalStep> = ApprovalContexts[S];
+/**
+ * Every step's facts, each optional: what a mail reads, since an activity scheduled by an older run
+ * may carry fewer of them. A new step's facts join it by themselves.
+ */
+export type ApprovalContextFacts = Partial<UnionToIntersection<ApprovalContexts[ApprovalStep]>>;
+type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
 
 /** `T`, provided its keys are exactly `K`: one entry per member of a vocabulary array. */
 export type Exhaustive<K extends string, T extends Record<K, unknown> & Record<Exclude<keyof T, K>, never>> = T;

@@ -13,30 +13,31 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import {
+  approvalSteps,
+  authMethods,
+  connectionStatuses,
+  listStatuses,
+  mailStatuses,
+  migrationMethods,
+  ssoBindings,
+  ssoStates,
+  stages,
+} from '../contract/vocabulary.js';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const tstz = (name: string) => timestamp(name, { withTimezone: true });
 
-export const ssoState = pgEnum('sso_state', ['none', 'enabled', 'enforced']);
-export const ssoBinding = pgEnum('sso_binding', ['redirect', 'post']);
-export const connectionStatus = pgEnum('connection_status', ['draft', 'active', 'disabled']);
-export const onboardingStage = pgEnum('onboarding_stage', [
-  'config_intake',
-  'sp_details_sent',
-  'pilot',
-  'migration_list',
-  'list_review',
-  'enabling',
-  'awaiting_go_ahead',
-  'enforcing',
-  'completed',
-  'cancelled',
-]);
-export const approvalStep = pgEnum('approval_step', ['pilot', 'migration_list', 'go_ahead']);
-export const migrationMethod = pgEnum('migration_method', ['domain', 'userSids', 'accountSids']);
-export const migrationListStatus = pgEnum('migration_list_status', ['building', 'ready', 'approved', 'rejected', 'draft']);
-export const mailStatus = pgEnum('mail_status', ['pending', 'sent', 'logged', 'failed']);
-export const authMethod = pgEnum('auth_method', ['password', 'sso']);
+// The enums are the contract's arrays (contract/vocabulary.ts): a word added there is a new migration here.
+export const ssoState = pgEnum('sso_state', ssoStates);
+export const ssoBinding = pgEnum('sso_binding', ssoBindings);
+export const connectionStatus = pgEnum('connection_status', connectionStatuses);
+export const onboardingStage = pgEnum('onboarding_stage', stages);
+export const approvalStep = pgEnum('approval_step', approvalSteps);
+export const migrationMethod = pgEnum('migration_method', migrationMethods);
+export const migrationListStatus = pgEnum('migration_list_status', listStatuses);
+export const mailStatus = pgEnum('mail_status', mailStatuses);
+export const authMethod = pgEnum('auth_method', authMethods);
 
 export const accounts = pgTable(
   'accounts',

@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { and, eq, isNull, lt, sql } from 'drizzle-orm';
-import { type ApprovalStep, idPattern } from '../contract/onboarding.js';
+import { type ApprovalStep, isId } from '../contract/onboarding.js';
 import type { Db } from '../db/client.js';
 import { approvalExclusions, approvalTokens, serviceSecrets } from '../db/schema.js';
 
@@ -58,7 +58,7 @@ export async function issueApproval(
     now: Date;
   },
 ): Promise<IssuedApproval> {
-  if (!idPattern('approvalToken').test(input.tokenId)) throw new Error(`malformed approval token ID ${input.tokenId}`);
+  if (!isId('approvalToken', input.tokenId)) throw new Error(`malformed approval token ID ${input.tokenId}`);
   return await db.transaction(async (tx) => {
     const [existing] = await tx.select().from(approvalTokens).where(eq(approvalTokens.id, input.tokenId));
     if (existing)
@@ -105,9 +105,9 @@ export interface ApprovalLink {
 
 /** Finds a link by the token in its URL; undefined for anything that is not a token we issued. */
 export async function findApproval(db: Db, secret: string, token: string, now: Date): Promise<ApprovalLink | undefined> {
-  const match = /^(apr_[0-9a-f]{32})\.([A-Za-z0-9_-]{43})$/.exec(token);
-  if (!match) return undefined;
-  const [, tokenId, mac] = match as unknown as [string, string, string];
+  // `<tokenId>.<mac>`: the ID in its own format, the mac 32 bytes of base64url.
+  const [tokenId = '', mac = '', ...rest] = token.split('.');
+  if (rest.length > 0 || !isId('approvalToken', tokenId) || !/^[A-Za-z0-9_-]{43}$/.test(mac)) return undefined;
   const expected = Buffer.from(macFor(secret, tokenId));
   if (!timingSafeEqual(Buffer.from(mac), expected)) return undefined;
   const [row] = await db

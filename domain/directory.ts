@@ -1,12 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { eq, inArray, sql } from 'drizzle-orm';
+import { mintId, type SsoState } from '../contract/vocabulary.js';
 import type { Db } from '../db/client.js';
 import { accounts, memberships, ssoConnections, users } from '../db/schema.js';
 import { AppError, conflict, notFound } from '../lib/errors.js';
-import { newSid } from '../lib/sid.js';
 import { recordAuditEvent } from './audit.js';
 import { hashPassword } from './passwords.js';
-
-export type SsoState = 'none' | 'enabled' | 'enforced';
 
 export interface UserView {
   sid: string;
@@ -16,7 +15,7 @@ export interface UserView {
 }
 
 export async function createAccount(db: Db, input: { name: string }): Promise<{ sid: string }> {
-  const sid = newSid('AC');
+  const sid = mintId('account', randomBytes(16).toString('hex'));
   await db.insert(accounts).values({ sid, name: input.name });
   return { sid };
 }
@@ -25,7 +24,7 @@ export async function createUser(
   db: Db,
   input: { email: string; password?: string; accountSids?: string[] },
 ): Promise<{ sid: string; email: string }> {
-  const sid = newSid('US');
+  const sid = mintId('user', randomBytes(16).toString('hex'));
   const passwordHash = input.password ? await hashPassword(input.password) : null;
   const accountSids = [...new Set(input.accountSids ?? [])];
   return await db.transaction(async (tx) => {

@@ -2,14 +2,15 @@ import { randomBytes } from 'node:crypto';
 // drizzle's postgres.js driver replaces the client's JSON and date serializers, so JSON goes in as text
 // with a ::jsonb cast and dates as ISO strings.
 import type postgres from 'postgres';
-import type { MigrationSource, MigrationView } from '../contract/onboarding.js';
+import { type MigrationSource, type MigrationView, mintId } from '../contract/onboarding.js';
 import { AppError } from '../lib/errors.js';
+import { type AuditEventType, auditType } from './audit.js';
 
 // The shapes the workflow carries are defined once, in the module it shares with its callers.
 export type MigrationMethod = MigrationSource;
 export type MigrationListSummary = MigrationView;
 
-export const newListId = () => `ml_${randomBytes(12).toString('hex')}`;
+export const newListId = () => mintId('migrationList', randomBytes(12).toString('hex'));
 
 // Role mailboxes and sub-addresses are often aliases that do not exist as people in the IdP (seed doc:
 // "If an employee is using an alias that does not exist within your IdP, we may not be able to enable SSO").
@@ -336,7 +337,7 @@ export async function applyRolloutBatch(
     ? sql`u.sso_state = 'none' and u.connection_id is null`
     : sql`u.sso_state <> 'enforced' and (u.connection_id is null or u.connection_id = ${input.connectionId})`;
   const newState = enable ? sql`'enabled'::sso_state` : sql`'enforced'::sso_state`;
-  const auditType = enable ? 'user.sso_enabled' : 'user.sso_enforced';
+  const eventType: AuditEventType = enable ? 'user.sso_enabled' : 'user.sso_enforced';
   const [row] = await sql<{ processed: number; changed: number; last: string | null }[]>`
     with batch as (
       select e.user_sid, u.sso_state as previous_state, u.connection_id as previous_connection
@@ -358,7 +359,7 @@ export async function applyRolloutBatch(
       returning e.user_sid
     ), audited as (
       insert into audit_events (type, actor, user_sid, connection_id, onboarding_id, detail)
-      select ${auditType}, 'onboarding', c.sid, ${input.connectionId}, ${input.onboardingId}, ${JSON.stringify({ listId: input.listId })}::jsonb from changed c
+      select ${eventType}, 'onboarding', c.sid, ${input.connectionId}, ${input.onboardingId}, ${JSON.stringify({ listId: input.listId })}::jsonb from changed c
       returning 1
     )
     select (select count(*)::int from marked) as processed, (select count(*)::int from changed) as changed,
@@ -429,7 +430,7 @@ export async function revertEnforcement(
       returning 1
     ), audited as (
       insert into audit_events (type, actor, user_sid, connection_id, onboarding_id, detail)
-      select 'user.sso_reverted', 'onboarding', r.sid, ${input.connectionId}, ${input.onboardingId},
+      select ${auditType('user.sso_reverted')}, 'onboarding', r.sid, ${input.connectionId}, ${input.onboardingId},
         jsonb_build_object('listId', ${input.listId}::text, 'to', r.sso_state) from reverted r
       returning 1
     )

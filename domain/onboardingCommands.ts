@@ -2,6 +2,7 @@
 // customer's approval decisions), the pilot signal, the queries, and the mapping of a workflow's
 // refusal to a 4xx. Routes call these; none holds a workflow handle itself.
 import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import {
@@ -24,9 +25,11 @@ import {
   type OnboardingWorkflow,
   onboardingStageKey,
   onboardingWorkflowType,
+  type Problem,
   pilotUserLoggedIn,
   type RevertTarget,
   recordApproval,
+  type Stage,
   sendMigrationList,
   submitIdpConfig,
   type UpdateRefusalCode,
@@ -214,6 +217,26 @@ export async function sendApprovalDecision(client: Client, onboardingId: string,
     if (refusal) return { recorded: false, refusal };
     throw error;
   }
+}
+
+const finished: Stage[] = ['completed', 'cancelled'];
+
+/** Each running onboarding's current problems; `undefined` where the workflow did not answer in time. */
+export async function liveProblems(client: Client, onboardings: { id: string; stage: Stage }[], timeoutMs = 2_000) {
+  const problems = new Map<string, Problem[] | undefined>();
+  await Promise.all(
+    onboardings.map(async ({ id, stage }) => {
+      if (finished.includes(stage)) return problems.set(id, []);
+      const deadline = delay(timeoutMs, undefined, { ref: false });
+      // The gRPC deadline too, so a query nobody answers stops retrying once the page has given up on it
+      // (a retry left behind used to outlive the connection and throw when it fired).
+      const state = client
+        .withDeadline(Date.now() + timeoutMs, () => client.workflow.getHandle(workflowIdFor(id)).query(getOnboardingState))
+        .catch(() => undefined);
+      problems.set(id, (await Promise.race([state, deadline]))?.problems);
+    }),
+  );
+  return problems;
 }
 
 /**

@@ -3,7 +3,7 @@ import type postgres from 'postgres';
 import type { PilotRefusal } from '../contract/onboarding.js';
 import type { Db } from '../db/client.js';
 import { onboardings, pilotUsers, users } from '../db/schema.js';
-import { recordAuditEvent } from './audit.js';
+import { auditType, recordAuditEvent } from './audit.js';
 import { asciiLower } from './directory.js';
 
 export interface PilotNomination {
@@ -158,7 +158,7 @@ export async function revertPilotUsers(
       returning 1
     ), audited as (
       insert into audit_events (type, actor, user_sid, connection_id, onboarding_id, detail)
-      select 'user.sso_reverted', 'onboarding', r.sid, ${input.connectionId}, ${input.onboardingId},
+      select ${auditType('user.sso_reverted')}, 'onboarding', r.sid, ${input.connectionId}, ${input.onboardingId},
         jsonb_build_object('pilot', true, 'to', 'none') from reverted r
       returning 1
     )

@@ -1,10 +1,7 @@
-// What the support dashboard lists: every onboarding with its rollout counts from PostgreSQL, and the
-// problems only the workflow knows, asked of Temporal with a deadline so a slow Temporal never blocks the page.
-
-import { setTimeout as delay } from 'node:timers/promises';
-import type { Client } from '@temporalio/client';
+// What the support dashboard and the metrics count, from PostgreSQL alone: every onboarding with its
+// rollout counts. The problems only the workflow knows are asked of Temporal (onboardingCommands.ts).
 import type postgres from 'postgres';
-import { getOnboardingState, type Problem, type Stage, workflowIdFor } from '../contract/onboarding.js';
+import type { Stage } from '../contract/onboarding.js';
 import { progressCounts } from './migrationLists.js';
 
 export interface OnboardingOverview {
@@ -56,9 +53,6 @@ export async function onboardingOverview(sql: postgres.Sql, limit = 100): Promis
   }));
 }
 
-const finished: Stage[] = ['completed', 'cancelled'];
-
-/** Each running onboarding's current problems; `undefined` where the workflow did not answer in time. */
 /** How many onboardings are in each stage, for the `onboardings` gauge. */
 export async function onboardingsByStage(sql: postgres.Sql) {
   return await sql<{ stage: string; count: number }[]>`select stage::text as stage, count(*)::int as count from onboardings group by stage`;
@@ -73,21 +67,4 @@ export async function rolloutsInFlight(sql: postgres.Sql) {
     join lateral (select ${progressCounts(sql)} from migration_list_entries e where e.list_id = l.id) p on true
     where o.stage in ('enabling', 'awaiting_go_ahead', 'enforcing') and p.total + p.excluded > 0`;
   return rows.map((r) => ({ onboardingId: r.id, stage: r.stage, total: r.total, enabled: r.enabled, enforced: r.enforced }));
-}
-
-export async function liveProblems(client: Client, onboardings: { id: string; stage: Stage }[], timeoutMs = 2_000) {
-  const problems = new Map<string, Problem[] | undefined>();
-  await Promise.all(
-    onboardings.map(async ({ id, stage }) => {
-      if (finished.includes(stage)) return problems.set(id, []);
-      const deadline = delay(timeoutMs, undefined, { ref: false });
-      // The gRPC deadline too, so a query nobody answers stops retrying once the page has given up on it
-      // (a retry left behind used to outlive the connection and throw when it fired).
-      const state = client
-        .withDeadline(Date.now() + timeoutMs, () => client.workflow.getHandle(workflowIdFor(id)).query(getOnboardingState))
-        .catch(() => undefined);
-      problems.set(id, (await Promise.race([state, deadline]))?.problems);
-    }),
-  );
-  return problems;
 }

@@ -1,4 +1,4 @@
-import type { ApprovalStep } from '../../contract/onboarding.js';
+import type { ApprovalStep, Exhaustive } from '../../contract/onboarding.js';
 import type { MigrationListHeader } from '../../domain/migrationListPages.js';
 import type { PasswordKeepers, PilotUserReport } from '../../domain/pilot.js';
 import { plural, time } from './components.js';
@@ -12,10 +12,16 @@ export const stepTitles: Record<ApprovalStep, string> = {
   go_ahead: 'Go ahead: enforce SSO',
 };
 
-export type StepContext =
-  | { step: 'pilot'; users: PilotUserReport[] }
-  | { step: 'migration_list'; list: MigrationListHeader | undefined; page: ListPage | undefined; ticked: Set<string> }
-  | { step: 'go_ahead'; listId: string | null; toEnforce: number; alreadyEnabled: number; excluded: number; keepers: PasswordKeepers };
+/** What each step's page shows; one entry per approval step, or this does not compile. */
+type StepFacts = Exhaustive<
+  ApprovalStep,
+  {
+    pilot: { users: PilotUserReport[] };
+    migration_list: { list: MigrationListHeader | undefined; page: ListPage | undefined; ticked: Set<string> };
+    go_ahead: { listId: string | null; toEnforce: number; alreadyEnabled: number; excluded: number; keepers: PasswordKeepers };
+  }
+>;
+export type StepContext = { [S in ApprovalStep]: { step: S } & StepFacts[S] }[ApprovalStep];
 
 export interface ApprovalView {
   customerName: string;
@@ -40,7 +46,7 @@ function pilotSection(users: PilotUserReport[]): SafeHtml {
 <thead><tr><th scope="col">Email</th><th scope="col">Signed in with SSO</th></tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
-function migrationSection(context: Extract<StepContext, { step: 'migration_list' }>): SafeHtml {
+function migrationSection(context: StepFacts['migration_list']): SafeHtml {
   if (!context.list || !context.page) return html`<p>The migration list could not be found.</p>`;
   // Users support asked for who are not on file are named, so the approver knows who is missing and why.
   const missing = context.list.problems.filter((p) => p.code === 'unknown_user_sids' || p.code === 'unknown_account_sids');
@@ -50,7 +56,7 @@ ${missing.map((p) => html`<div class="alert warn" data-problem="${p.code}"><p>${
 ${reviewTable(context.page, context.ticked)}`;
 }
 
-function goAheadSection(context: Extract<StepContext, { step: 'go_ahead' }>): SafeHtml {
+function goAheadSection(context: StepFacts['go_ahead']): SafeHtml {
   return html`<h2>What happens when you go ahead</h2>
 <ul class="stats" aria-label="Users affected">
 <li><strong data-count="to-enforce">${context.toEnforce.toLocaleString('en')}</strong> users will be enforced</li>
@@ -75,15 +81,21 @@ const intro: Record<ApprovalStep, string> = {
   go_ahead: 'Once you go ahead, these users can only sign in through your identity provider.',
 };
 
+function stepSection(context: StepContext): SafeHtml {
+  switch (context.step) {
+    case 'pilot':
+      return pilotSection(context.users);
+    case 'migration_list':
+      return migrationSection(context);
+    case 'go_ahead':
+      return goAheadSection(context);
+  }
+}
+
 /** GET shows this page; only its buttons (a POST) decide anything, so mail scanners that prefetch links approve nothing. */
 export function approvalPage(view: ApprovalView): PageOptions {
   const { context } = view;
-  const section =
-    context.step === 'pilot'
-      ? pilotSection(context.users)
-      : context.step === 'migration_list'
-        ? migrationSection(context)
-        : goAheadSection(context);
+  const section = stepSection(context);
   return {
     title: stepTitles[context.step],
     status: view.status,

@@ -81,12 +81,7 @@ async function readApprovalForm(req: Request, limit: number): Promise<Record<str
  * many it enforces and leaves on passwords. A migration list's link is bound to its version already.
  */
 function shownDigest(context: StepContext): string | undefined {
-  const facts =
-    context.step === 'pilot'
-      ? context.users.map((u) => u.userSid).sort()
-      : context.step === 'go_ahead'
-        ? [context.listId ?? '', String(context.toEnforce), String(context.excluded), String(context.keepers.count)]
-        : undefined;
+  const facts = shownFacts(context);
   return (
     facts &&
     createHash('sha256')
@@ -94,6 +89,17 @@ function shownDigest(context: StepContext): string | undefined {
       .digest('hex')
       .slice(0, 32)
   );
+}
+
+function shownFacts(context: StepContext): string[] | undefined {
+  switch (context.step) {
+    case 'pilot':
+      return context.users.map((u) => u.userSid).sort();
+    case 'migration_list':
+      return undefined;
+    case 'go_ahead':
+      return [context.listId ?? '', String(context.toEnforce), String(context.excluded), String(context.keepers.count)];
+  }
 }
 
 const asList = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
@@ -135,26 +141,31 @@ export function approvalsRouter(deps: ApiDeps): Router {
   const router = Router();
 
   async function stepContext(link: ApprovalLink, state: ReviewState): Promise<StepContext> {
-    if (link.step === 'pilot') return { step: 'pilot', users: await pilotUsersOf(database.db, link.onboardingId) };
-    if (link.step === 'migration_list') {
-      const list = await migrationListVersion(database.sql, link.onboardingId, link.subjectVersion ?? 0);
-      const page =
-        list && (await migrationListPage(database.sql, list.id, { page: state.page, pageSize: reviewPageSize, filter: state.filter }));
-      return { step: 'migration_list', list, page: page && { ...page, filter: state.filter }, ticked: new Set(state.ticked) };
+    switch (link.step) {
+      case 'pilot':
+        return { step: 'pilot', users: await pilotUsersOf(database.db, link.onboardingId) };
+      case 'migration_list': {
+        const list = await migrationListVersion(database.sql, link.onboardingId, link.subjectVersion ?? 0);
+        const page =
+          list && (await migrationListPage(database.sql, list.id, { page: state.page, pageSize: reviewPageSize, filter: state.filter }));
+        return { step: 'migration_list', list, page: page && { ...page, filter: state.filter }, ticked: new Set(state.ticked) };
+      }
+      case 'go_ahead': {
+        // The go-ahead enforces the approved version minus its exclusions; whoever else is enabled keeps a password.
+        const list = await approvedMigrationList(database.sql, link.onboardingId);
+        const progress = list ? await rolloutProgress(database.sql, list.id) : { total: 0, enabled: 0, excluded: 0 };
+        const onboarding = await findOnboarding(database.db, link.onboardingId);
+        const keepers = await passwordKeepers(database.sql, { connectionId: onboarding.connectionId, listId: list?.id ?? null });
+        return {
+          step: 'go_ahead',
+          listId: list?.id ?? null,
+          toEnforce: progress.total,
+          alreadyEnabled: progress.enabled,
+          excluded: progress.excluded,
+          keepers,
+        };
+      }
     }
-    // The go-ahead enforces the approved version minus its exclusions; whoever else is enabled keeps a password.
-    const list = await approvedMigrationList(database.sql, link.onboardingId);
-    const progress = list ? await rolloutProgress(database.sql, list.id) : { total: 0, enabled: 0, excluded: 0 };
-    const onboarding = await findOnboarding(database.db, link.onboardingId);
-    const keepers = await passwordKeepers(database.sql, { connectionId: onboarding.connectionId, listId: list?.id ?? null });
-    return {
-      step: 'go_ahead',
-      listId: list?.id ?? null,
-      toEnforce: progress.total,
-      alreadyEnabled: progress.enabled,
-      excluded: progress.excluded,
-      keepers,
-    };
   }
 
   async function showApproval(res: Response, link: ApprovalLink, state: ReviewState, problem?: { error: string; status: number }) {

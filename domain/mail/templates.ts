@@ -1,11 +1,4 @@
-export type ApprovalStep = 'pilot' | 'migration_list' | 'go_ahead';
-
-export interface ApprovalContext {
-  total?: number;
-  flagged?: number;
-  version?: number;
-  pilotUsers?: string[];
-}
+import type { ApprovalContextFacts, ApprovalStep } from '../../contract/onboarding.js';
 
 export interface ApprovalRequestMail {
   kind: 'approval_request';
@@ -14,7 +7,7 @@ export interface ApprovalRequestMail {
   url: string;
   /** ISO 8601 instant. */
   expiresAt: string;
-  context?: ApprovalContext;
+  context?: ApprovalContextFacts;
 }
 
 export type MailMessage =
@@ -150,7 +143,11 @@ function approvalRequest(m: Omit<ApprovalRequestMail, 'kind'>): Draft {
   };
 }
 
-function approvalStepContent(step: ApprovalStep, customerName: string, ctx: ApprovalContext): Pick<Draft, 'intro' | 'facts' | 'checklist'> {
+function approvalStepContent(
+  step: ApprovalStep,
+  customerName: string,
+  ctx: ApprovalContextFacts,
+): Pick<Draft, 'intro' | 'facts' | 'checklist'> {
   const facts = (pairs: [string, number | undefined][]): [string, string][] =>
     pairs.filter((pair): pair is [string, number] => pair[1] !== undefined).map(([label, n]) => [label, String(n)]);
   switch (step) {

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { consumedAssertions } from '../../db/schema.js';
+import { auditType } from '../audit.js';
 import { type Connection, type IdpCertificate, spEndpoints, validCertificates } from '../connections.js';
 import { asciiLower } from '../directory.js';
 import { newSessionToken } from '../sessions.js';
@@ -145,7 +146,7 @@ export async function consumeSamlResponse(
       returning user_sid
     ), audit as (
       insert into audit_events (at, type, reason_code, trace_id, user_sid, connection_id, detail)
-      select clock_timestamp(), 'login.succeeded', 'ok', ${context.traceId}, u.sid, ${connection.id},
+      select clock_timestamp(), ${auditType('login.succeeded')}, 'ok', ${context.traceId}, u.sid, ${connection.id},
         jsonb_strip_nulls(jsonb_build_object('method', 'sso', 'email', u.email, 'ip', ${context.ip ?? null}::text,
           'detail', ${login.assertionId}::text))
       from u, session
