@@ -2,7 +2,7 @@ import type { ConnectionView, IdpConfigSubmission, Problem } from '../contract/o
 import { recordAuditEvent } from '../domain/audit.js';
 import { spEndpoints, upsertConnection } from '../domain/connections.js';
 import { connectionStatusFor, domainStatuses } from '../domain/domainClaims.js';
-import { type ValidIdpConfig, validateIdpConfig } from '../domain/idpConfig.js';
+import { type ValidIdpConfig, validateIdpConfig } from '../domain/idpConfig/index.js';
 import { attachConnection } from '../domain/onboardings.js';
 import type { ActivityDeps } from './deps.js';
 

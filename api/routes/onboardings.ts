@@ -9,7 +9,7 @@ import {
   unverifiedDomains,
   verifyDomainsByDns,
 } from '../../domain/domainClaims.js';
-import { validateIdpConfig } from '../../domain/idpConfig.js';
+import { validateIdpConfig } from '../../domain/idpConfig/index.js';
 import { onboardingOfList, pageMigrationList } from '../../domain/migrationLists.js';
 import {
   buildMigrationListFor,

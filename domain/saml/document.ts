@@ -1,12 +1,12 @@
 // Everything read from a SAML response before and after signature verification. Cheap checks run
 // first, so junk is refused before any XML parsing or cryptography.
-import { DOMParser } from '@xmldom/xmldom';
+import { childElements, parseXmlStrictly, xmldsigNamespace } from '../xml.js';
 import { LoginRefused } from './refusal.js';
 
 export const ns = {
   protocol: 'urn:oasis:names:tc:SAML:2.0:protocol',
   assertion: 'urn:oasis:names:tc:SAML:2.0:assertion',
-  dsig: 'http://www.w3.org/2000/09/xmldsig#',
+  dsig: xmldsigNamespace,
 } as const;
 
 /** Largest SAMLResponse field accepted (base64 characters); real responses are a few KiB. */
@@ -83,59 +83,12 @@ export function checkXmlShape(xml: string): void {
 }
 
 export function parseStrict(xml: string): Document {
-  const fail = (message: string) => {
+  // A signed document that does not parse cleanly is refused at its first complaint.
+  const doc = parseXmlStrictly(xml, (message) => {
     throw new LoginRefused('malformed_xml', message.slice(0, 200));
-  };
-  const doc = new DOMParser({
-    locator: {},
-    // xmldom reports unclosed and mismatched tags only as warnings; for a signed document they are fatal.
-    errorHandler: { warning: fail, error: fail, fatalError: fail },
-  }).parseFromString(xml, 'text/xml');
+  });
   if (!doc?.documentElement) throw new LoginRefused('malformed_xml');
-  return doc as unknown as Document;
-}
-
-export function childElements(parent: Element, namespace: string, localName: string): Element[] {
-  const out: Element[] = [];
-  for (let node = parent.firstChild; node; node = node.nextSibling) {
-    if (node.nodeType === 1) {
-      const el = node as Element;
-      if (el.localName === localName && el.namespaceURI === namespace) out.push(el);
-    }
-  }
-  return out;
-}
-
-export function onlyChild(parent: Element, namespace: string, localName: string): Element | undefined {
-  const found = childElements(parent, namespace, localName);
-  return found.length === 1 ? found[0] : undefined;
-}
-
-/**
- * Text of an element without comments: `a@x.com<!---->.evil` reads as the whole string, never a prefix.
- * Only XML's own whitespace (space, tab, CR, LF) is trimmed: String.trim would also remove Unicode
- * spaces such as U+00A0 or U+3000, letting `\u00A0alice@x.com` stand for alice@x.com.
- */
-export function textOf(el: Element | undefined): string | undefined {
-  const text = rawTextOf(el);
-  if (text === undefined) return undefined;
-  // By hand: /[ \t\r\n]+$/ takes quadratic time on a long run of spaces followed by anything else.
-  const xmlSpace = (i: number) => text[i] === ' ' || text[i] === '\t' || text[i] === '\r' || text[i] === '\n';
-  let start = 0;
-  let end = text.length;
-  while (start < end && xmlSpace(start)) start++;
-  while (end > start && xmlSpace(end - 1)) end--;
-  return text.slice(start, end);
-}
-
-function rawTextOf(el: Element | undefined): string | undefined {
-  if (!el) return undefined;
-  let text = '';
-  for (let node = el.firstChild; node; node = node.nextSibling) {
-    if (node.nodeType === 3 || node.nodeType === 4) text += node.nodeValue ?? '';
-    else if (node.nodeType === 1) text += rawTextOf(node as Element) ?? '';
-  }
-  return text;
+  return doc;
 }
 
 /**

@@ -1,4 +1,5 @@
-import { childElements, ns, onlyChild, textOf } from './document.js';
+import { childElements, onlyChild, textOf } from '../xml.js';
+import { ns } from './document.js';
 import { LoginRefused } from './refusal.js';
 
 const success = 'urn:oasis:names:tc:SAML:2.0:status:Success';

@@ -8,7 +8,8 @@
 import { createHash } from 'node:crypto';
 import { type CanonicalizationAlgorithmType, findAncestorNs, type SignatureAlgorithmType, SignedXml } from 'xml-crypto';
 import type { IdpCertificate } from '../connections.js';
-import { childElements, ns, onlyChild, textOf } from './document.js';
+import { childElements, onlyChild, textOf } from '../xml.js';
+import { ns } from './document.js';
 
 const dsig11 = 'http://www.w3.org/2009/xmldsig11#';
 const digestAlgorithms: Record<string, string> = {

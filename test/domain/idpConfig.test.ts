@@ -2,7 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maxCertificatesPerConnection } from '../../domain/connections.js';
-import { type FetchMetadata, type IdpConfigOptions, type IdpConfigResult, validateIdpConfig } from '../../domain/idpConfig.js';
+import { validateIdpConfig } from '../../domain/idpConfig/index.js';
+import type { FetchMetadata } from '../../domain/idpConfig/metadataFetch.js';
+import type { IdpConfigOptions, IdpConfigValidation } from '../../domain/idpConfig/validate.js';
 import { type TestCertificate, type TestCurve, testCertificate } from '../support/certs.js';
 import { generateSelfSignedCertificate } from '../support/idp/self-signed.js';
 
@@ -70,7 +72,7 @@ function optionsWith(overrides: Partial<IdpConfigOptions> = {}): IdpConfigOption
   return { allowPrivateAddresses: false, now, resolveHost: publicDns, ...overrides };
 }
 
-function problemsOf(result: IdpConfigResult): { field: string; code: string }[] {
+function problemsOf(result: IdpConfigValidation): { field: string; code: string }[] {
   if (result.ok) throw new Error('expected the configuration to be refused');
   return result.problems.map(({ field, code }) => ({ field, code }));
 }

@@ -1,0 +1,1 @@
+export { type ValidIdpConfig, validateIdpConfig } from './validate.js';
