@@ -1,31 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDatabase } from '../support/deps.js';
-import { generateSelfSignedCertificate } from '../support/idp/self-signed.js';
-import { createTestConnection, type SamlTestApp, ssoUser, startSamlTestApp, uniqueDomain } from '../support/saml-app.js';
+import { describe, expect, it } from 'vitest';
+import { ssoUser, useApiEnv, useSsoConnection } from '../support/saml-app.js';
 
-const database = testDatabase();
-const domain = uniqueDomain();
+const { database, app } = useApiEnv();
+const { connectionId, domain } = useSsoConnection(database);
 const password = 'correct horse battery staple';
-let app: SamlTestApp;
-let connectionId: string;
-
-beforeAll(async () => {
-  app = await startSamlTestApp(database);
-  const cert = await generateSelfSignedCertificate({ commonName: 'idp.example.test' });
-  connectionId = (
-    await createTestConnection(database, {
-      idpEntityId: 'https://idp.example.test/metadata',
-      ssoUrl: 'https://idp.example.test/sso',
-      ssoBinding: 'redirect',
-      emailDomains: [domain],
-      certificates: [cert.certificatePem],
-    })
-  ).id;
-});
-afterAll(async () => {
-  await app?.close();
-  await database.close();
-});
 
 const malformed = 'sso_session=%E0%A4%A';
 const get = (path: string, cookie: string, accept = 'application/json') =>

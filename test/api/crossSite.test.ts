@@ -1,35 +1,13 @@
 // Login CSRF and forced logout: a foreign page must not be able to post the sign-in form (signing the
 // victim in as the attacker) or the sign-out form. Browsers name the Origin of every POST they send.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDatabase } from '../support/deps.js';
-import { generateSelfSignedCertificate } from '../support/idp/self-signed.js';
-import { createTestConnection, type SamlTestApp, ssoUser, startSamlTestApp, uniqueDomain } from '../support/saml-app.js';
+import { describe, expect, it } from 'vitest';
+import { ssoUser, useApiEnv, useSsoConnection } from '../support/saml-app.js';
 
-const database = testDatabase();
-const domain = uniqueDomain();
+const { database, app } = useApiEnv();
+const { connectionId, domain } = useSsoConnection(database);
 const password = 'correct horse battery staple';
 const attacker = 'https://attacker.example';
-let app: SamlTestApp;
-let connectionId: string;
-
-beforeAll(async () => {
-  app = await startSamlTestApp(database);
-  const cert = await generateSelfSignedCertificate({ commonName: 'idp.example.test' });
-  connectionId = (
-    await createTestConnection(database, {
-      idpEntityId: 'https://idp.example.test/metadata',
-      ssoUrl: 'https://idp.example.test/sso',
-      ssoBinding: 'redirect',
-      emailDomains: [domain],
-      certificates: [cert.certificatePem],
-    })
-  ).id;
-});
-afterAll(async () => {
-  await app?.close();
-  await database.close();
-});
 
 async function passwordUser(): Promise<string> {
   const email = `pam.${randomBytes(3).toString('hex')}@${domain}`;

@@ -1,27 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { auditEvents, ssoConnections } from '../../db/schema.js';
-import { supportToken, testApiDeps, testConfig, testDatabase } from '../support/deps.js';
-import { listen, type TestServer } from '../support/http.js';
+import { supportToken } from '../support/deps.js';
+import { useApiEnv } from '../support/saml-app.js';
 
-const database = testDatabase();
-let server: TestServer;
-let closeTemporal: () => Promise<void>;
-
-beforeAll(async () => {
-  const built = testApiDeps(testConfig(), database);
-  closeTemporal = built.closeTemporal;
-  server = await listen(built.app);
-});
-afterAll(async () => {
-  await server.close();
-  await closeTemporal();
-  await database.close();
-});
+const { database, app } = useApiEnv();
 
 async function api(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${server.url}${path}`, {
+  const res = await fetch(`${app.baseUrl}${path}`, {
     method,
     headers: { authorization: `Bearer ${supportToken}`, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),

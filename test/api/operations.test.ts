@@ -1,39 +1,27 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { freePort } from '../../lib/ports.js';
 import { supportToken, testApiDeps, testConfig, testDatabase } from '../support/deps.js';
-import { listen, type TestServer } from '../support/http.js';
+import { listen } from '../support/http.js';
+import { useApiEnv } from '../support/saml-app.js';
 
-const database = testDatabase();
-let server: TestServer;
-let closeTemporal: () => Promise<void>;
-
-beforeAll(async () => {
-  const built = testApiDeps(testConfig(), database);
-  closeTemporal = built.closeTemporal;
-  server = await listen(built.app);
-});
-afterAll(async () => {
-  await server.close();
-  await closeTemporal();
-  await database.close();
-});
+const { database, app } = useApiEnv();
 
 describe('operations endpoints', () => {
   it('GET /healthz answers while the process is up', async () => {
-    const res = await fetch(`${server.url}/healthz`);
+    const res = await fetch(`${app.baseUrl}/healthz`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: 'ok' });
   });
 
   it('GET /readyz reports ready when PostgreSQL and Temporal answer', async () => {
-    const res = await fetch(`${server.url}/readyz`);
+    const res = await fetch(`${app.baseUrl}/readyz`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: 'ready', checks: { database: { ok: true }, temporal: { ok: true } } });
   });
 
   it('GET /metrics serves Prometheus text with request counts and process metrics', async () => {
-    await fetch(`${server.url}/healthz`);
-    const res = await fetch(`${server.url}/metrics`);
+    await fetch(`${app.baseUrl}/healthz`);
+    const res = await fetch(`${app.baseUrl}/metrics`);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     const text = await res.text();
     expect(text).toMatch(/http_requests_total\{method="GET",route="\/healthz",status="200"\} \d+/);
@@ -46,22 +34,22 @@ describe('operations endpoints', () => {
     const id = `ob_${Date.now().toString(16).padStart(24, '0')}`;
     await database.sql`insert into onboardings (id, workflow_id, customer_name, admin_email, email_domains, stage, options)
                        values (${id}, ${`onboarding-${id}`}, 'Metrics Co', 'a@metrics.test', '{metrics.test}', 'list_review', '{}')`;
-    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const text = await (await fetch(`${app.baseUrl}/metrics`)).text();
     const count = Number(/^onboardings\{stage="list_review"\} (\d+)$/m.exec(text)?.[1]);
     expect(count).toBeGreaterThanOrEqual(1);
   });
 
   it('GET /metrics times ACS posts by outcome', async () => {
-    await fetch(`${server.url}/saml/conn_000000000000000000000000/acs`, {
+    await fetch(`${app.baseUrl}/saml/conn_000000000000000000000000/acs`, {
       method: 'POST',
       body: new URLSearchParams({ SAMLResponse: 'x' }),
     });
-    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const text = await (await fetch(`${app.baseUrl}/metrics`)).text();
     expect(text).toMatch(/saml_acs_duration_seconds_count\{outcome="refused"\} [1-9]/);
   });
 
   it('every response carries a trace ID', async () => {
-    const res = await fetch(`${server.url}/healthz`);
+    const res = await fetch(`${app.baseUrl}/healthz`);
     expect(res.headers.get('x-trace-id')).toMatch(/^[0-9a-f]{16}$/);
   });
 });
@@ -114,21 +102,21 @@ describe('readiness when a dependency is down', () => {
 
 describe('support API guard and error shape', () => {
   it('refuses a missing or wrong bearer token with 401 in the contract error shape', async () => {
-    const missing = await fetch(`${server.url}/api/onboardings`);
+    const missing = await fetch(`${app.baseUrl}/api/onboardings`);
     expect(missing.status).toBe(401);
     expect(await missing.json()).toMatchObject({ error: { code: 'unauthorized', message: expect.any(String) } });
-    const wrong = await fetch(`${server.url}/api/onboardings`, { headers: { authorization: 'Bearer nope' } });
+    const wrong = await fetch(`${app.baseUrl}/api/onboardings`, { headers: { authorization: 'Bearer nope' } });
     expect(wrong.status).toBe(401);
   });
 
   it('answers an unknown API route with a JSON 404', async () => {
-    const res = await fetch(`${server.url}/api/nothing-here`, { headers: { authorization: `Bearer ${supportToken}` } });
+    const res = await fetch(`${app.baseUrl}/api/nothing-here`, { headers: { authorization: `Bearer ${supportToken}` } });
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ error: { code: 'not_found' } });
   });
 
   it('answers malformed JSON with 400 malformed_body, not a 5xx', async () => {
-    const res = await fetch(`${server.url}/api/accounts`, {
+    const res = await fetch(`${app.baseUrl}/api/accounts`, {
       method: 'POST',
       headers: { authorization: `Bearer ${supportToken}`, 'content-type': 'application/json' },
       body: '{"name":',
@@ -138,7 +126,7 @@ describe('support API guard and error shape', () => {
   });
 
   it('answers an oversized body with 413', async () => {
-    const res = await fetch(`${server.url}/api/accounts`, {
+    const res = await fetch(`${app.baseUrl}/api/accounts`, {
       method: 'POST',
       headers: { authorization: `Bearer ${supportToken}`, 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) }),

@@ -1,39 +1,18 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { get } from 'node:http';
 import { and, eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stylesheet } from '../../api/pages/stylesheet.js';
 import { supportSignInFailuresAllowed } from '../../api/routes/support.js';
 import { auditEvents } from '../../db/schema.js';
-import { supportToken, testDatabase } from '../support/deps.js';
-import { generateSelfSignedCertificate } from '../support/idp/self-signed.js';
-import { createTestConnection, type SamlTestApp, ssoUser, startSamlTestApp, uniqueDomain } from '../support/saml-app.js';
+import { supportToken } from '../support/deps.js';
+import { ssoUser, useApiEnv, useSsoConnection } from '../support/saml-app.js';
 
-const database = testDatabase();
-let app: SamlTestApp;
-let connectionId: string;
-const domain = uniqueDomain();
+const { database, app } = useApiEnv();
+const { connectionId, domain } = useSsoConnection(database);
 const password = 'correct horse battery staple';
 const html = { accept: 'text/html,application/xhtml+xml' };
 const email = (name: string) => `${name}.${randomBytes(3).toString('hex')}@${domain}`;
-
-beforeAll(async () => {
-  app = await startSamlTestApp(database);
-  const cert = await generateSelfSignedCertificate({ commonName: 'idp.example.test' });
-  connectionId = (
-    await createTestConnection(database, {
-      idpEntityId: 'https://idp.example.test/metadata',
-      ssoUrl: 'https://idp.example.test/sso',
-      ssoBinding: 'redirect',
-      emailDomains: [domain],
-      certificates: [cert.certificatePem],
-    })
-  ).id;
-});
-afterAll(async () => {
-  await app.close();
-  await database.close();
-});
 
 // As a browser posts this site's forms: with its Origin (a form naming none is refused as cross-site).
 const post = (path: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>

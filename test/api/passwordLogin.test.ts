@@ -1,35 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { auditEvents, sessions } from '../../db/schema.js';
 import { throttleLimits } from '../../domain/passwordLogin.js';
-import { testDatabase } from '../support/deps.js';
-import { generateSelfSignedCertificate } from '../support/idp/self-signed.js';
-import { createTestConnection, type SamlTestApp, ssoUser, startSamlTestApp, uniqueDomain } from '../support/saml-app.js';
+import { ssoUser, useApiEnv, useSsoConnection } from '../support/saml-app.js';
 
-const database = testDatabase();
-let app: SamlTestApp;
-let connectionId: string;
-const domain = uniqueDomain();
+const { database, app } = useApiEnv();
+const { connectionId, domain } = useSsoConnection(database);
 const password = 'correct horse battery staple';
-
-beforeAll(async () => {
-  app = await startSamlTestApp(database);
-  const cert = await generateSelfSignedCertificate({ commonName: 'idp.example.test' });
-  connectionId = (
-    await createTestConnection(database, {
-      idpEntityId: 'https://idp.example.test/metadata',
-      ssoUrl: 'https://idp.example.test/sso',
-      ssoBinding: 'redirect',
-      emailDomains: [domain],
-      certificates: [cert.certificatePem],
-    })
-  ).id;
-});
-afterAll(async () => {
-  await app.close();
-  await database.close();
-});
 
 const email = (name: string) => `${name}.${randomBytes(3).toString('hex')}@${domain}`;
 

@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
 import type { ApiDeps } from '../../api/deps.js';
 import type { Database } from '../../db/client.js';
 import { type ConnectionInput, newConnectionId, spEndpoints, upsertConnection } from '../../domain/connections.js';
 import { createUser, setUserSsoState } from '../../domain/directory.js';
 import { freePort } from '../../lib/ports.js';
-import { testApiDeps, testConfig } from './deps.js';
+import { testApiDeps, testConfig, testDatabase } from './deps.js';
+import { startedForFile } from './fixture.js';
 import { listen, type TestServer } from './http.js';
+import { generateSelfSignedCertificate } from './idp/self-signed.js';
 
 export interface SamlTestApp {
   server: TestServer;
@@ -33,6 +36,48 @@ export async function startSamlTestApp(
       await built.closeTemporal();
     },
   };
+}
+
+/**
+ * For a test file (or describe block): its database, and the API on it as startSamlTestApp starts it, from
+ * beforeAll to afterAll, when both are closed. `app` stands for the started API from the first test on.
+ */
+export function useApiEnv(options: { overrides?: Partial<ApiDeps>; env?: NodeJS.ProcessEnv } = {}): {
+  database: Database;
+  app: SamlTestApp;
+} {
+  const database = testDatabase();
+  // Declared first, so it runs last: after the API has closed.
+  afterAll(async () => {
+    await database.close();
+  });
+  const app = startedForFile(
+    'the API of useApiEnv()',
+    () => startSamlTestApp(database, options.overrides, options.env),
+    (started) => started.close(),
+  );
+  return { database, app };
+}
+
+/**
+ * For a test file: an SSO connection (an IdP at idp.example.test, redirect binding, a self-signed
+ * certificate) for a fresh email domain, stored in beforeAll; its ID and domain are known at once.
+ */
+export function useSsoConnection(database: Database): { connectionId: string; domain: string } {
+  const connectionId = newConnectionId();
+  const domain = uniqueDomain();
+  beforeAll(async () => {
+    const cert = await generateSelfSignedCertificate({ commonName: 'idp.example.test' });
+    await createTestConnection(database, {
+      id: connectionId,
+      idpEntityId: 'https://idp.example.test/metadata',
+      ssoUrl: 'https://idp.example.test/sso',
+      ssoBinding: 'redirect',
+      emailDomains: [domain],
+      certificates: [cert.certificatePem],
+    });
+  });
+  return { connectionId, domain };
 }
 
 export function plannedConnection(baseUrl: string) {
