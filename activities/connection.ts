@@ -1,8 +1,8 @@
-import type { ConnectionView, IdpConfigSubmission, Problem } from '../contract/onboarding.js';
+import type { ConnectionView, IdpConfigSubmission } from '../contract/onboarding.js';
 import { recordAuditEvent } from '../domain/audit.js';
 import { spEndpoints, upsertConnection } from '../domain/connections.js';
 import { connectionStatusFor, domainStatuses } from '../domain/domainClaims.js';
-import { type ValidIdpConfig, validateIdpConfig } from '../domain/idpConfig/index.js';
+import { type IdpConfigValidation, type ValidIdpConfig, validateIdpConfig } from '../domain/idpConfig/index.js';
 import { attachConnection } from '../domain/onboardings.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -15,9 +15,7 @@ export function connectionActivities({ database, mailer, clock, config, approval
   };
   return {
     /** Every problem at once; bad input is an answer here (the update reports it), not a failure. */
-    async validateIdpConfig(
-      submission: IdpConfigSubmission,
-    ): Promise<{ ok: true; config: ValidIdpConfig; warnings: Problem[] } | { ok: false; problems: Problem[]; warnings: Problem[] }> {
+    async validateIdpConfig(submission: IdpConfigSubmission): Promise<IdpConfigValidation> {
       return await validateIdpConfig(submission, { allowPrivateAddresses: config.allowPrivateIdpUrls, now: clock.now() });
     },
 

@@ -6,10 +6,6 @@ import { type MigrationSource, type MigrationView, mintId } from '../contract/on
 import { AppError } from '../lib/errors.js';
 import { type AuditEventType, auditType } from './audit.js';
 
-// The shapes the workflow carries are defined once, in the module it shares with its callers.
-export type MigrationMethod = MigrationSource;
-export type MigrationListSummary = MigrationView;
-
 export const newListId = () => mintId('migrationList', randomBytes(12).toString('hex'));
 
 // Role mailboxes and sub-addresses are often aliases that do not exist as people in the IdP (seed doc:
@@ -59,8 +55,8 @@ const flagsSql = (sql: postgres.TransactionSql, domains: string[]) => sql`
  */
 export async function buildMigrationList(
   sql: postgres.Sql,
-  input: { listId: string; onboardingId: string; connectionDomains: string[]; source: MigrationMethod; draft?: boolean },
-): Promise<MigrationListSummary & { created: boolean }> {
+  input: { listId: string; onboardingId: string; connectionDomains: string[]; source: MigrationSource; draft?: boolean },
+): Promise<MigrationView & { created: boolean }> {
   const domains = input.connectionDomains.map((d) => d.toLowerCase());
   return await sql.begin(async (tx) => {
     // Serialise builds of one onboarding so versions are consecutive and a retried build finds its list.
@@ -80,7 +76,7 @@ export async function buildMigrationList(
           : { accountSids: source.accountSids };
     await tx`insert into migration_lists (id, onboarding_id, version, method, params)
              values (${input.listId}, ${input.onboardingId}, ${next}, ${source.method}, ${JSON.stringify(params)}::jsonb)`;
-    const problems: MigrationListSummary['problems'] = [];
+    const problems: MigrationView['problems'] = [];
     // A user who signs in through another connection belongs to another customer's rollout: never
     // listed here (the list would move them), only named, until support releases them.
     const connectionId = onboarding?.connection_id ?? null;
@@ -137,7 +133,7 @@ const namedSids = (sids: string[]) =>
   `${sids.slice(0, namedInMessage).join(', ')}${sids.length > namedInMessage ? `, and ${sids.length - namedInMessage} more` : ''}`;
 
 /** SIDs support asked for that are not on file: named in the message (the first ten) and listed in full. */
-function notOnFile(kind: 'user' | 'account', unknown: string[]): MigrationListSummary['problems'][number] {
+function notOnFile(kind: 'user' | 'account', unknown: string[]): MigrationView['problems'][number] {
   return {
     code: `unknown_${kind}_sids`,
     message: `${unknown.length} ${kind} SID${unknown.length === 1 ? ' is' : 's are'} not on file and ${unknown.length === 1 ? 'is' : 'are'} not on the list: ${namedSids(unknown)}`,
@@ -146,7 +142,7 @@ function notOnFile(kind: 'user' | 'account', unknown: string[]): MigrationListSu
 }
 
 /** Why a list has nobody on it, in the terms of how it was built. */
-function emptyList(source: MigrationMethod): MigrationListSummary['problems'][number] {
+function emptyList(source: MigrationSource): MigrationView['problems'][number] {
   const why =
     source.method === 'domain'
       ? `no user with an address at ${source.domain} is free to move (none on file, or all on another SSO connection)`
@@ -165,7 +161,7 @@ const namedRefusalsLimit = 1000;
 
 /** Users left off the list because another connection serves them, named so support can release them (or not). */
 async function nameUsersOfOtherConnections(
-  problems: MigrationListSummary['problems'],
+  problems: MigrationView['problems'],
   query: postgres.PendingQuery<postgres.Row[]>,
 ): Promise<void> {
   const rows = (await query) as unknown as { sid: string; email: string }[];
@@ -189,17 +185,17 @@ async function sidsNotOnFile(tx: postgres.TransactionSql, table: 'users' | 'acco
   return rows.map((r) => r.sid);
 }
 
-async function summarize(sql: postgres.Sql | postgres.TransactionSql, listId: string): Promise<MigrationListSummary> {
+async function summarize(sql: postgres.Sql | postgres.TransactionSql, listId: string): Promise<MigrationView> {
   const [row] = await sql<
     {
       id: string;
       version: number;
-      method: MigrationMethod['method'];
+      method: MigrationSource['method'];
       total: number;
       flagged: number;
       excluded: number;
-      status: MigrationListSummary['status'];
-      problems: MigrationListSummary['problems'];
+      status: MigrationView['status'];
+      problems: MigrationView['problems'];
     }[]
   >`select id, version, method, total, flagged, excluded, status, problems from migration_lists where id = ${listId}`;
   if (!row) throw new AppError('not_found', 404, `migration list ${listId} not found`);
@@ -221,7 +217,7 @@ export async function onboardingOfList(sql: postgres.Sql, listId: string): Promi
   return row?.onboarding_id;
 }
 
-export async function getMigrationListSummary(sql: postgres.Sql, listId: string): Promise<MigrationListSummary> {
+export async function getMigrationListSummary(sql: postgres.Sql, listId: string): Promise<MigrationView> {
   return summarize(sql, listId);
 }
 
@@ -273,7 +269,7 @@ export async function excludeEntries(sql: postgres.Sql, listId: string, source: 
 export async function reviseMigrationList(
   sql: postgres.Sql,
   input: { fromListId: string; listId: string; excludes: ExclusionSource },
-): Promise<{ ok: true; list: MigrationListSummary } | { ok: false; unknown: string[] }> {
+): Promise<{ ok: true; list: MigrationView } | { ok: false; unknown: string[] }> {
   return await sql.begin(async (tx) => {
     const existing = await tx`select 1 from migration_lists where id = ${input.listId}`;
     if (existing.length > 0) return { ok: true as const, list: await summarize(tx, input.listId) };
@@ -299,7 +295,7 @@ export async function reviseMigrationList(
 }
 
 /** Sends a draft: it becomes the version for review (`ready`). A list that is no draft is left as it is. */
-export async function sendDraftList(sql: postgres.Sql, listId: string): Promise<MigrationListSummary> {
+export async function sendDraftList(sql: postgres.Sql, listId: string): Promise<MigrationView> {
   await sql`update migration_lists set status = 'ready' where id = ${listId} and status = 'draft'`;
   return await summarize(sql, listId);
 }

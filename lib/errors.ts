@@ -14,6 +14,5 @@ export class AppError extends Error {
   }
 }
 
-export const badRequest = (code: string, message: string, details?: unknown) => new AppError(code, 400, message, details);
 export const notFound = (what: string) => new AppError('not_found', 404, `${what} not found`);
 export const conflict = (code: string, message: string) => new AppError(code, 409, message);

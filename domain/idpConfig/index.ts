@@ -1,1 +1,1 @@
-export { type ValidIdpConfig, validateIdpConfig } from './validate.js';
+export { type IdpConfigValidation, type ValidIdpConfig, validateIdpConfig } from './validate.js';

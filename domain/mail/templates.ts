@@ -44,8 +44,6 @@ export type MailMessage =
       url?: string;
     };
 
-export type MailKind = MailMessage['kind'];
-
 export interface RenderedMail {
   subject: string;
   text: string;

@@ -1,6 +1,4 @@
-import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { consumedAssertions } from '../../db/schema.js';
 import { auditType } from '../audit.js';
 import { type Connection, type IdpCertificate, spEndpoints, validCertificates } from '../connections.js';
 import { asciiLower } from '../directory.js';
@@ -188,8 +186,4 @@ interface LoginRow {
   request_answered: number;
   consumed: number;
   pilot_onboarding_ids: string[];
-}
-
-export async function purgeConsumedAssertions(db: Db, now: Date): Promise<void> {
-  await db.delete(consumedAssertions).where(sql`${consumedAssertions.expiresAt} < ${now}`);
 }

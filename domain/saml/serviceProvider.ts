@@ -1,5 +1,5 @@
 import { type CacheProvider, SAML, ValidateInResponseTo } from '@node-saml/node-saml';
-import { and, eq, gt, lt } from 'drizzle-orm';
+import { and, eq, gt } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { samlRequests } from '../../db/schema.js';
 import { type Connection, currentCertificates, emailAddressFormat, spEndpoints } from '../connections.js';
@@ -35,10 +35,6 @@ export function postgresRequestStore(db: Db, connectionId: string, now: () => Da
       return null;
     },
   };
-}
-
-export async function purgeExpiredRequests(db: Db, now: Date): Promise<void> {
-  await db.delete(samlRequests).where(lt(samlRequests.expiresAt, now));
 }
 
 export interface ServiceProviderOptions {
