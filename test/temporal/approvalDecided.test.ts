@@ -3,10 +3,12 @@
 // fails, and leaves an `approval.decided` audit event once the workflow has it.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { workflowIdFor } from '../../contract/onboarding.js';
 import { decideApproval } from '../../domain/approvalDecision.js';
 import { findApproval, issueApproval } from '../../domain/approvals.js';
 import { createLogger } from '../../lib/logger.js';
 import { approvalSecret as secret, testConfig, testDatabase } from '../support/deps.js';
+import { recordHistory } from '../support/histories.js';
 import { type OnboardingTestEnv, startOnboardingEnv } from '../support/onboarding-env.js';
 import { approvalLinkFromMail, createDomainUsers, onboardingAtPilotByFields, postApproval } from '../support/onboarding-http.js';
 
@@ -51,6 +53,9 @@ describe("a customer administrator's decision", () => {
     expect(event?.detail).toMatchObject({ step: 'pilot', decision: 'reject', reason: 'Bob could not sign in', excluded: 0 });
     expect(event?.detail.tokenId).toMatch(/^apr_[0-9a-f]{32}$/);
     await env.api('POST', `/api/onboardings/${id}/cancel`, { reason: 'test over' });
+    // A run with the one-at-a-time Update guard (patched 'exclusive-updates'), kept as a replay fixture.
+    await (await env.client()).workflow.getHandle(workflowIdFor(id)).result();
+    await recordHistory(workflowIdFor(id), 'pilot-rejected-one-update-at-a-time');
   });
 
   it('gives the link back and audits nothing when Temporal cannot be reached', async () => {
