@@ -1,5 +1,4 @@
 import express, { type Express } from 'express';
-import { createRefusalAudit } from '../domain/loginAudit.js';
 import type { ApiDeps } from './deps.js';
 import { refuseControlCharactersInUrl } from './middleware/controlCharacters.js';
 import { errorHandler, notFoundHandler } from './middleware/errors.js';
@@ -20,10 +19,6 @@ export const apiBodyLimit = 1024 * 1024;
 export const migrationListBodyLimit = 8 * 1024 * 1024;
 
 export function createApp(deps: ApiDeps): Express {
-  // A refusal audit buffer per app (kept in its deps), not per module, so apps in one process do not share one.
-  deps.refusalAudit ??= createRefusalAudit(deps.database.db, deps.metrics, {
-    onError: (error, lost) => deps.logger.error({ err: error, lost }, 'could not record login refusals'),
-  });
   const app = express();
   app.disable('x-powered-by');
   // Pages are no-store and API answers change with every step, so hashing each body for an ETag is wasted work.

@@ -1,16 +1,11 @@
 import cluster from 'node:cluster';
 import type { AddressInfo } from 'node:net';
-import { createDatabase } from '../db/client.js';
 import { purgeExpired } from '../domain/housekeeping.js';
-import { createRefusalAudit } from '../domain/loginAudit.js';
-import { systemClock } from '../lib/clock.js';
-import { ConfigError, loadConfig, requireSetting } from '../lib/config.js';
+import { ConfigError, loadConfig } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
-import { createMetrics } from '../lib/metrics.js';
 import { surviveDriverConnectionLoss } from '../lib/process.js';
-import { approvalLinkSecret } from '../domain/approvals.js';
-import { lazyTemporal } from '../lib/temporal.js';
 import { createApp } from './app.js';
+import { buildApiDeps } from './deps.js';
 
 function superviseWorkers(count: number, logger: ReturnType<typeof createLogger>) {
   for (let i = 0; i < count; i++) cluster.fork();
@@ -37,24 +32,8 @@ async function main() {
     superviseWorkers(config.apiWorkers, logger);
     return;
   }
-  const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL', 'for the API');
-  requireSetting(config.supportApiToken, 'SUPPORT_API_TOKEN', 'for the API (the support endpoints need it)');
-  const database = createDatabase(databaseUrl, { max: config.databasePoolSize, applicationName: 'sso-onboarding-api' });
-  const temporal = lazyTemporal(config.temporal);
-  const metrics = createMetrics();
-  const refusalAudit = createRefusalAudit(database.db, metrics, {
-    onError: (error, lost) => logger.error({ err: error, lost }, 'could not record login refusals'),
-  });
-  const app = createApp({
-    config,
-    database,
-    temporal: temporal.get,
-    logger,
-    metrics,
-    refusalAudit,
-    clock: systemClock,
-    approvalSecret: await approvalLinkSecret(database.db, config.approvalLinkSecret),
-  });
+  const { deps, close } = await buildApiDeps(config, { logger });
+  const app = createApp(deps);
 
   const server = app.listen(config.port, () => {
     const { port } = server.address() as AddressInfo;
@@ -62,7 +41,7 @@ async function main() {
   });
   server.keepAliveTimeout = 65_000;
   const housekeeping = setInterval(() => {
-    purgeExpired(database.db, systemClock.now())
+    purgeExpired(deps.database.db, deps.clock.now())
       .then((purged) => logger.debug({ purged }, 'housekeeping'))
       .catch((error: unknown) => logger.warn({ err: error }, 'housekeeping failed'));
   }, 10 * 60_000);
@@ -70,9 +49,8 @@ async function main() {
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'api stopping');
     server.close(async () => {
-      // Refusal audit events still buffered are written before the pool closes.
-      await refusalAudit.flush().catch(() => {});
-      await Promise.allSettled([database.close(), temporal.close()]);
+      // The refusal audit still queued is written before the pool closes.
+      await close();
       process.exit(0);
     });
     server.closeIdleConnections();

@@ -120,8 +120,6 @@ export async function upsertConnection(db: Db, input: ConnectionInput): Promise<
     if (certificates.length > 0) await tx.insert(connectionCertificates).values(certificates.map((c) => ({ connectionId: id, ...c })));
     return { id, onboardingId: input.onboardingId ?? null, ...values, certificates };
   });
-  // After the commit, so a lookup cannot cache the old version again from this process.
-  invalidateCachedConnection(saved.id);
   return saved;
 }
 
@@ -169,44 +167,42 @@ export function currentCertificates(connection: Connection, now: Date): string[]
   return validCertificates(connection, now).map((c) => c.pem);
 }
 
+/** A cached `findConnection` for the Assertion Consumer Service; one per API app (`buildApiDeps`), never per module. */
+export interface ConnectionCache {
+  find(db: Db, id: string): Promise<Connection | undefined>;
+}
+
 /**
  * In-process cache of `findConnection` for the Assertion Consumer Service only, so a login or a junk
  * post does not cost two round trips for the connection. "Not found" is cached too, so random
- * connection IDs cannot bypass it. Entries live `connectionCacheTtlMs`, keyed by connection ID, at
- * most `connectionCacheMaxEntries` of them (the oldest is dropped first).
+ * connection IDs cannot bypass it. Entries live `ttlMs` (5 s), keyed by connection ID, at most
+ * `maxEntries` (1,000) of them (the oldest is dropped first).
  *
- * Staleness: `upsertConnection` invalidates the entry in the process that saved the connection. Other
- * processes (other API workers or instances, the Temporal worker saving a connection) are not told:
- * there, a disabled connection or a rotated certificate takes effect at the ACS within 5 s.
+ * Staleness: nothing tells the cache about a change. Connections are saved by the Temporal worker
+ * (`upsertConnection`, `disableConnectionsOfCancelled`), another process, so a disabled connection or
+ * a rotated certificate takes effect at the ACS within 5 s. The API itself only activates connections
+ * (domain/domainClaims.ts), and the ACS treats a draft connection as an active one.
  */
-export const connectionCacheTtlMs = 5_000;
-export const connectionCacheMaxEntries = 1_000;
-const connectionCache = new Map<string, { connection: Connection | undefined; expiresAt: number }>();
-/** Bumped by every invalidation, so a lookup that started before it does not store what it read. */
-let connectionCacheGeneration = 0;
-
-export async function findConnectionCached(db: Db, id: string): Promise<Connection | undefined> {
-  const hit = connectionCache.get(id);
-  if (hit && hit.expiresAt > Date.now()) return hit.connection;
-  if (hit) connectionCache.delete(id);
-  const generation = connectionCacheGeneration;
-  const connection = await findConnection(db, id);
-  if (generation === connectionCacheGeneration) {
-    connectionCache.delete(id);
-    while (connectionCache.size >= connectionCacheMaxEntries) {
-      const oldest = connectionCache.keys().next();
-      if (oldest.done) break;
-      connectionCache.delete(oldest.value);
-    }
-    connectionCache.set(id, { connection, expiresAt: Date.now() + connectionCacheTtlMs });
-  }
-  return connection;
-}
-
-/** Drops a connection's cached lookup in this process; `upsertConnection` calls it after every save. */
-export function invalidateCachedConnection(id: string): void {
-  connectionCacheGeneration++;
-  connectionCache.delete(id);
+export function createConnectionCache(options: { ttlMs?: number; maxEntries?: number } = {}): ConnectionCache {
+  const ttlMs = options.ttlMs ?? 5_000;
+  const maxEntries = options.maxEntries ?? 1_000;
+  const entries = new Map<string, { connection: Connection | undefined; expiresAt: number }>();
+  return {
+    async find(db, id) {
+      const hit = entries.get(id);
+      if (hit && hit.expiresAt > Date.now()) return hit.connection;
+      if (hit) entries.delete(id);
+      const connection = await findConnection(db, id);
+      entries.delete(id);
+      while (entries.size >= maxEntries) {
+        const oldest = entries.keys().next();
+        if (oldest.done) break;
+        entries.delete(oldest.value);
+      }
+      entries.set(id, { connection, expiresAt: Date.now() + ttlMs });
+      return connection;
+    },
+  };
 }
 
 /**
@@ -241,7 +237,6 @@ export async function disableConnectionsOfCancelled(db: Db, onboardingId: string
         detail: { reason: 'the onboarding was cancelled' },
         at: now,
       });
-      invalidateCachedConnection(connection.id);
     }
     return disabled;
   });

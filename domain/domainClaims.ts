@@ -5,7 +5,6 @@ import type { Db } from '../db/client.js';
 import { domainClaims, onboardings, ssoConnections } from '../db/schema.js';
 import { AppError } from '../lib/errors.js';
 import { recordAuditEvent } from './audit.js';
-import { invalidateCachedConnection } from './connections.js';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
@@ -170,12 +169,11 @@ export const domainUnverified = (domains: string[]) =>
 /** Once every domain is verified, the onboarding's connection goes from draft to active. */
 async function activateWhenVerified(db: Db, onboardingId: string): Promise<void> {
   if ((await unverifiedDomains(db, onboardingId)).length > 0) return;
-  const activated = await db
+  // The ACS's connection cache (domain/connections.ts) needs no word of it: it treats draft as active.
+  await db
     .update(ssoConnections)
     .set({ status: 'active', updatedAt: new Date() })
-    .where(and(eq(ssoConnections.onboardingId, onboardingId), eq(ssoConnections.status, 'draft')))
-    .returning({ id: ssoConnections.id });
-  for (const c of activated) invalidateCachedConnection(c.id);
+    .where(and(eq(ssoConnections.onboardingId, onboardingId), eq(ssoConnections.status, 'draft')));
 }
 
 /** Whether an onboarding's connection may go active as soon as it is saved. */

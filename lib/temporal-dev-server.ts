@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { searchAttributeTypes } from '../contract/onboarding.js';
+import type { SearchAttributeTypes } from './temporal.js';
 
 export interface TemporalDevServer {
   address: string;
@@ -15,6 +15,8 @@ export interface TemporalDevServerOptions {
   cliPath: string;
   port: number;
   namespace?: string;
+  /** Registered at start, so workflows setting them run at once (contract/onboarding.ts `searchAttributeTypes`). */
+  searchAttributes: SearchAttributeTypes;
   /** File-backed when set, so a restart keeps the workflows; in memory otherwise. */
   dbFile?: string;
   uiPort?: number;
@@ -53,7 +55,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   }
   if (options.uiPort) args.push('--ui-port', String(options.uiPort));
   else args.push('--headless');
-  for (const [name, type] of Object.entries(searchAttributeTypes)) {
+  for (const [name, type] of Object.entries(options.searchAttributes)) {
     args.push('--search-attribute', `${name}=${type === 'keyword' ? 'Keyword' : 'Text'}`);
   }
   const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: false });

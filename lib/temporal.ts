@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { searchAttributeTypes } from '../contract/onboarding.js';
 import type { Config } from './config.js';
 
 export interface TemporalClient {
@@ -10,13 +9,19 @@ export interface TemporalClient {
   close(): Promise<void>;
 }
 
+/**
+ * The TLS option of every Temporal connection, the client's (`Connection`) and the worker's
+ * (`NativeConnection`): mutual TLS when a client certificate is named, server-verified TLS when only
+ * TEMPORAL_TLS is set, plain otherwise.
+ */
+export async function temporalTls(config: Config['temporal']) {
+  if (!config.tls) return false;
+  if (!config.tlsCertPath || !config.tlsKeyPath) return true;
+  return { clientCertPair: { crt: await readFile(config.tlsCertPath), key: await readFile(config.tlsKeyPath) } };
+}
+
 async function connectionOptions(config: Config['temporal']) {
-  const tls = config.tls
-    ? config.tlsCertPath && config.tlsKeyPath
-      ? { clientCertPair: { crt: await readFile(config.tlsCertPath), key: await readFile(config.tlsKeyPath) } }
-      : true
-    : false;
-  return { address: config.address, tls, apiKey: config.apiKey, connectTimeout: 10_000 };
+  return { address: config.address, tls: await temporalTls(config), apiKey: config.apiKey, connectTimeout: 10_000 };
 }
 
 /** The one way the API, worker and scripts reach Temporal. */
@@ -50,10 +55,17 @@ export function lazyTemporal(config: Config['temporal']) {
 
 const IndexedValueType = proto.temporal.api.enums.v1.IndexedValueType;
 
-/** Registers the custom search attributes the onboarding workflow sets, when the namespace lacks them. */
-export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
+/** Custom search attributes by name, as the workflows set them (contract/onboarding.ts `searchAttributeTypes`). */
+export type SearchAttributeTypes = Readonly<Record<string, 'keyword' | 'text'>>;
+
+/** Registers the custom search attributes the workflows set, when the namespace lacks them. */
+export async function ensureSearchAttributes(
+  connection: Connection,
+  namespace: string,
+  attributes: SearchAttributeTypes,
+): Promise<string[]> {
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
-  const missing = Object.entries(searchAttributeTypes).filter(([name]) => !(name in (existing.customAttributes ?? {})));
+  const missing = Object.entries(attributes).filter(([name]) => !(name in (existing.customAttributes ?? {})));
   if (missing.length === 0) return [];
   await connection.operatorService.addSearchAttributes({
     namespace,

@@ -7,6 +7,7 @@ import { createConnection } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import exitHook from 'async-exit-hook';
+import { searchAttributeTypes } from '../contract/onboarding.js';
 import { createDatabase } from '../db/client.js';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../db/embedded.js';
 import { migrateDatabase } from '../db/migrate.js';
@@ -133,6 +134,7 @@ async function main() {
     temporal = await startTemporalDevServer({
       cliPath,
       port: await preferredPort(7233),
+      searchAttributes: searchAttributeTypes,
       uiPort: await preferredPort(8233),
       dbFile: join(dataDir, 'temporal.db'),
       logFile: join(dataDir, 'temporal.log'),

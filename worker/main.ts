@@ -1,14 +1,14 @@
-import { readFile } from 'node:fs/promises';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
+import { searchAttributeTypes } from '../contract/onboarding.js';
 import { createDatabase } from '../db/client.js';
+import { approvalLinkSecret } from '../domain/approvals.js';
 import { createMailer } from '../domain/mail/outbox.js';
 import { systemClock } from '../lib/clock.js';
 import { ConfigError, loadConfig, requireSetting } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
 import { surviveDriverConnectionLoss } from '../lib/process.js';
-import { approvalLinkSecret } from '../domain/approvals.js';
-import { connectTemporal, ensureSearchAttributes } from '../lib/temporal.js';
+import { connectTemporal, ensureSearchAttributes, temporalTls } from '../lib/temporal.js';
 import { createOnboardingWorker } from './createWorker.js';
 
 async function main() {
@@ -20,7 +20,7 @@ async function main() {
 
   const mailer = createMailer({ database, config, logger, clock: systemClock });
   const admin = await connectTemporal(config.temporal);
-  const added = await ensureSearchAttributes(admin.connection, config.temporal.namespace);
+  const added = await ensureSearchAttributes(admin.connection, config.temporal.namespace, searchAttributeTypes);
   if (added.length > 0) logger.info({ added }, 'registered search attributes');
   await admin.close();
 
@@ -28,11 +28,7 @@ async function main() {
   const connection = await NativeConnection.connect({
     address: t.address,
     apiKey: t.apiKey,
-    tls: t.tls
-      ? t.tlsCertPath && t.tlsKeyPath
-        ? { clientCertPair: { crt: await readFile(t.tlsCertPath), key: await readFile(t.tlsKeyPath) } }
-        : true
-      : false,
+    tls: await temporalTls(t),
   });
   const worker = await createOnboardingWorker({
     connection,

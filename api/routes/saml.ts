@@ -1,8 +1,7 @@
 import { parse as parseForm } from 'node:querystring';
 import { type Request, type Response, Router } from 'express';
 import getRawBody from 'raw-body';
-import { findConnection, findConnectionCached, findConnectionForEmail } from '../../domain/connections.js';
-import { createRefusalAudit } from '../../domain/loginAudit.js';
+import { findConnection, findConnectionForEmail } from '../../domain/connections.js';
 import { signalPilotLogin } from '../../domain/onboardingCommands.js';
 import { consumeSamlResponse } from '../../domain/saml/acs.js';
 import { maxSamlResponseLength } from '../../domain/saml/document.js';
@@ -52,13 +51,7 @@ async function readAcsForm(req: Request): Promise<Record<string, unknown>> {
 }
 
 export function samlRouter(deps: ApiDeps): Router {
-  const { database, config } = deps;
-  // createApp provides one; the fallback serves a router mounted on its own.
-  const refusalAudit =
-    deps.refusalAudit ??
-    createRefusalAudit(database.db, deps.metrics, {
-      onError: (error, lost) => deps.logger.error({ err: error, lost }, 'could not record login refusals'),
-    });
+  const { database, config, connections, refusalAudit } = deps;
   const router = Router();
   const spOptions = () => ({
     db: database.db,
@@ -109,8 +102,8 @@ export function samlRouter(deps: ApiDeps): Router {
   router.post('/saml/:connectionId/acs', async (req, res) => {
     const connectionId = String(req.params.connectionId);
     try {
-      // Cached for a few seconds: see findConnectionCached for how soon changes take effect here.
-      const connection = connectionIdPattern.test(connectionId) ? await findConnectionCached(database.db, connectionId) : undefined;
+      // Cached for a few seconds: see createConnectionCache for how soon changes take effect here.
+      const connection = connectionIdPattern.test(connectionId) ? await connections.find(database.db, connectionId) : undefined;
       if (!connection) throw new LoginRefused('unknown_connection');
       const body = await readAcsForm(req);
       // Writes the session and the login.succeeded audit event together; the metric is counted here.

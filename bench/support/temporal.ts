@@ -4,6 +4,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
+import { searchAttributeTypes } from '../../contract/onboarding.js';
 import type { Database } from '../../db/client.js';
 import { createMailer } from '../../domain/mail/outbox.js';
 import { type Config, loadConfig } from '../../lib/config.js';
@@ -47,7 +48,7 @@ export async function startBenchTemporal(database: Database, log: (message: stri
   const cliPath = ensureTemporalCli(log);
   const port = await freePort();
   log(`starting an in-memory Temporal dev server on port ${port}`);
-  const server = await startTemporalDevServer({ cliPath, port });
+  const server = await startTemporalDevServer({ cliPath, port, searchAttributes: searchAttributeTypes });
   const stopServer = untilDone(server.stop);
   const config = configFor(server.address);
   const logger = createLogger(config, 'bench-worker');

@@ -34,6 +34,17 @@ export interface SupportApi {
   request<T>(method: string, path: string, schema: z.ZodType<T>, options?: RequestOptions): Promise<T>;
 }
 
+/** What a command runs with: the API client, its output streams and a clock to wait by (scripts/cli/main.ts builds it). */
+export interface CliContext {
+  /** The support API client; asking for it checks API_URL and SUPPORT_API_TOKEN. */
+  api(): SupportApi;
+  out(text: string): void;
+  err(text: string): void;
+  /** Where the progress bar goes; redrawn in place only on a terminal. */
+  progress: { isTTY?: boolean; write(text: string): unknown };
+  sleep(ms: number): Promise<void>;
+}
+
 const requestTimeoutMs = 60_000;
 
 function describeFailure(error: unknown): string {

@@ -12,7 +12,7 @@ import {
   onboardingStartedResponse,
   pilotResponse,
 } from '../../api/responses.js';
-import type { SupportApi } from './api.js';
+import type { CliContext, SupportApi } from './api.js';
 import { onboardingDetail, onboardingTable } from './format.js';
 import { watchOnboarding } from './watch.js';
 
@@ -25,16 +25,6 @@ export class UsageError extends Error {
     super(message);
     this.name = 'UsageError';
   }
-}
-
-export interface CliContext {
-  /** The support API client; asking for it checks API_URL and SUPPORT_API_TOKEN. */
-  api(): SupportApi;
-  out(text: string): void;
-  err(text: string): void;
-  /** Where the progress bar goes; redrawn in place only on a terminal. */
-  progress: { isTTY?: boolean; write(text: string): unknown };
-  sleep(ms: number): Promise<void>;
 }
 
 type OptionSpec = { type: 'string' | 'boolean'; multiple?: boolean };

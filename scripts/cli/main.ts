@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ApiRefusal, ApiUnreachable, supportApi } from './api.js';
-import { type CliContext, type Command, commands, UsageError } from './commands.js';
+import { ApiRefusal, ApiUnreachable, type CliContext, supportApi } from './api.js';
+import { type Command, commands, UsageError } from './commands.js';
 import { cancelledExitCode } from './watch.js';
 
 export const exitCodes = { ok: 0, refused: 1, usage: 2, unreachable: 3, cancelled: cancelledExitCode } as const;

@@ -1,8 +1,7 @@
 // `watch ID`: polls the onboarding, says each stage as it comes, and draws a progress bar while users are
 // being enabled or enforced. Progress goes to stderr so stdout keeps only the outcome.
 import { onboardingResponse } from '../../api/responses.js';
-import { ApiRefusal, ApiUnreachable } from './api.js';
-import type { CliContext } from './commands.js';
+import { ApiRefusal, ApiUnreachable, type CliContext } from './api.js';
 import { type Onboarding, progressBar } from './format.js';
 
 export const cancelledExitCode = 4;

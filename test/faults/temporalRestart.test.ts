@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { searchAttributeTypes } from '../../contract/onboarding.js';
 import { freePort } from '../../lib/ports.js';
 import { startTemporalDevServer, type TemporalDevServer } from '../../lib/temporal-dev-server.js';
 import { ensureTemporalCli } from '../../scripts/temporal-cli.mjs';
@@ -37,7 +38,13 @@ let api: SupportApi;
 let worker: ServiceProcess;
 
 async function startTemporal() {
-  temporal = await startTemporalDevServer({ cliPath: ensureTemporalCli(), port: temporalPort, dbFile, logFile: join(dir, 'temporal.log') });
+  temporal = await startTemporalDevServer({
+    cliPath: ensureTemporalCli(),
+    port: temporalPort,
+    searchAttributes: searchAttributeTypes,
+    dbFile,
+    logFile: join(dir, 'temporal.log'),
+  });
   killOnExit(temporal.process);
   return temporal;
 }

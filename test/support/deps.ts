@@ -1,12 +1,11 @@
 import { inject } from 'vitest';
 import { createApp } from '../../api/app.js';
-import type { ApiDeps } from '../../api/deps.js';
+import { type ApiDeps, composeApiDeps } from '../../api/deps.js';
 import { createDatabase, type Database } from '../../db/client.js';
 import type { Clock } from '../../lib/clock.js';
 import { type Config, loadConfig } from '../../lib/config.js';
 import { createLogger } from '../../lib/logger.js';
-import { createMetrics } from '../../lib/metrics.js';
-import { connectTemporal, lazyTemporal } from '../../lib/temporal.js';
+import { connectTemporal } from '../../lib/temporal.js';
 
 export const supportToken = 'test-support-token-0123456789';
 export const approvalSecret = 'test-approval-link-secret-0123456789abcdef';
@@ -34,20 +33,11 @@ export function testDatabase(): Database {
 
 export const fixedClock = (at: Date): Clock => ({ now: () => at });
 
-/** The same dependency graph the API process builds, on the run's real PostgreSQL and Temporal. */
+/** The same dependency graph the API process builds (api/deps.ts), on the run's real PostgreSQL and Temporal. */
 export function testApiDeps(config: Config, database: Database, overrides: Partial<ApiDeps> = {}) {
-  const temporal = lazyTemporal(config.temporal);
-  const deps: ApiDeps = {
-    config,
-    database,
-    temporal: temporal.get,
-    logger: createLogger(config, 'test'),
-    metrics: createMetrics(),
-    clock: { now: () => new Date() },
-    approvalSecret,
-    ...overrides,
-  };
-  return { deps, app: createApp(deps), closeTemporal: temporal.close };
+  const { deps, close } = composeApiDeps(config, { database, approvalSecret, logger: createLogger(config, 'test'), ...overrides });
+  // Closes Temporal after writing the refusal audit still queued; the database stays the test's.
+  return { deps, app: createApp(deps), closeTemporal: close };
 }
 
 export { connectTemporal };

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
+import { searchAttributeTypes } from '../../contract/onboarding.js';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../db/embedded.js';
 import { migrateDatabase } from '../../db/migrate.js';
 import { freePort } from '../../lib/ports.js';
@@ -35,7 +36,11 @@ export default async function setup(project: TestProject) {
   const databaseUrl = url.toString();
   await migrateDatabase(databaseUrl);
 
-  const temporal = await startTemporalDevServer({ cliPath: ensureTemporalCli(), port: await freePort() });
+  const temporal = await startTemporalDevServer({
+    cliPath: ensureTemporalCli(),
+    port: await freePort(),
+    searchAttributes: searchAttributeTypes,
+  });
 
   const dir = mkdtempSync(join(tmpdir(), 'sso-test-'));
   const bundle = await bundleWorkflowCode({
