@@ -21,7 +21,11 @@ afterAll(async () => {
 });
 
 async function startDev(port: number): Promise<{ dev: ServiceProcess; token: string; baseUrl: string }> {
-  const dev = startServiceProcess('npm run dev', 'scripts/dev.ts', serviceEnv({ DEV_DATA_DIR: dataDir, PORT: String(port) }));
+  const dev = startServiceProcess({
+    name: 'npm run dev',
+    entry: 'scripts/dev.ts',
+    env: serviceEnv({ DEV_DATA_DIR: dataDir, PORT: String(port) }),
+  });
   started.push(dev);
   await dev.waitForOutput(/Support token\s+(sup_[0-9a-f]+)/, 120_000);
   const token = /Support token\s+(sup_[0-9a-f]+)/.exec(dev.output())?.[1] as string;
@@ -86,11 +90,11 @@ describe('npm run dev on embedded defaults', () => {
   });
 
   it('refuses a second npm run dev in the same folder, saying so, while the first keeps running', async () => {
-    const second = startServiceProcess(
-      'second npm run dev',
-      'scripts/dev.ts',
-      serviceEnv({ DEV_DATA_DIR: dataDir, PORT: String(await freePort()) }),
-    );
+    const second = startServiceProcess({
+      name: 'second npm run dev',
+      entry: 'scripts/dev.ts',
+      env: serviceEnv({ DEV_DATA_DIR: dataDir, PORT: String(await freePort()) }),
+    });
     const { code } = await second.exited;
     expect(code).toBe(1);
     expect(second.output()).toContain('npm run dev is already running in this folder');

@@ -1,13 +1,14 @@
 // Mutation fuzzing of the ACS: valid signed responses (xmlsec1) mutated 10,000 ways, posted to the
 // production API process over keep-alive. Nothing may answer 5xx, nothing may log in, memory stays flat.
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessions } from '../../db/schema.js';
 import { freePort } from '../../lib/ports.js';
-import { type ApiProcess, startApiProcess } from '../support/api-process.js';
+import { NoAnswerError, postAcsForm, startProductionApi } from '../support/acs-load.js';
 import { testDatabase } from '../support/deps.js';
 import { generateSelfSignedCertificate } from '../support/idp/self-signed.js';
+import type { ApiProcess } from '../support/processes.js';
 import { signedResponse } from '../support/saml/craft.js';
 import { createTestConnection, plannedConnection, ssoUser, uniqueDomain } from '../support/saml-app.js';
 
@@ -129,9 +130,7 @@ beforeAll(async () => {
   }
   // A heap capped at 96 MB, which the API runs within: V8 collects before it grows, so RSS reads what is kept rather
   // than when the collector last ran (without the cap it wandered ±25 % run to run), and a leak runs out.
-  api = await startApiProcess({ DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}` }, port, [
-    '--max-old-space-size=96',
-  ]);
+  api = await startProductionApi(port, ['--max-old-space-size=96']);
 });
 
 afterAll(async () => {
@@ -151,46 +150,24 @@ describe('ACS fuzzing', () => {
     });
     expect(control.status).toBe(303);
     const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-    const url = new URL(planned.acsUrl);
     const statuses = new Map<number, number>();
     const failures: string[] = [];
-    const post = (i: number) =>
-      new Promise<void>((resolve, reject) => {
-        const body = new URLSearchParams({ SAMLResponse: mutate(i) }).toString();
-        const req = request(
-          {
-            agent,
-            host: url.hostname,
-            port: url.port,
-            path: url.pathname,
-            method: 'POST',
-            headers: {
-              'content-type': 'application/x-www-form-urlencoded',
-              accept: 'application/json',
-              'content-length': Buffer.byteLength(body),
-            },
-          },
-          (res) => {
-            res.resume();
-            res.on('end', () => {
-              const status = res.statusCode ?? 0;
-              statuses.set(status, (statuses.get(status) ?? 0) + 1);
-              if (status >= 500 || (status < 400 && status !== 303) || (status !== 303 && res.headers['set-cookie']))
-                failures.push(`mutation ${i}: ${status}`);
-              else if (status === 303) failures.push(`mutation ${i}: 303`);
-              resolve();
-            });
-          },
-        );
-        req.on('error', reject);
-        // A request left unanswered is a failure to report, not a hang of the whole run.
-        req.setTimeout(15_000, () => {
-          failures.push(`mutation ${i}: no answer within 15 s`);
-          req.destroy();
-          resolve();
-        });
-        req.end(body);
+    const post = async (i: number) => {
+      // A request left unanswered is a failure to report, not a hang of the whole run.
+      const res = await postAcsForm(agent, planned.acsUrl, mutate(i), { timeoutMs: 15_000 }).catch((error: unknown) => {
+        if (error instanceof NoAnswerError) return undefined;
+        throw error;
       });
+      if (!res) {
+        failures.push(`mutation ${i}: no answer within 15 s`);
+        return;
+      }
+      const status = res.status;
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      if (status >= 500 || (status < 400 && status !== 303) || (status !== 303 && res.headers['set-cookie']))
+        failures.push(`mutation ${i}: ${status}`);
+      else if (status === 303) failures.push(`mutation ${i}: 303`);
+    };
     let next = 0;
     let rssAfterWarmUp = 0;
     const slowest = { i: -1, ms: 0 };

@@ -1,11 +1,12 @@
 // Two minutes of mixed valid and refused SSO logins at 50 concurrent connections against the API process:
 // nothing but the intended answers, and memory that does not grow.
-import { Agent, request } from 'node:http';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Agent } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../lib/ports.js';
-import { type ApiProcess, startApiProcess } from '../support/api-process.js';
+import { postAcsForm, startProductionApi } from '../support/acs-load.js';
 import { testDatabase } from '../support/deps.js';
 import { generateSelfSignedCertificate, type SelfSignedCertificate } from '../support/idp/self-signed.js';
+import type { ApiProcess } from '../support/processes.js';
 import { quickSignedResponse } from '../support/saml/fastSigner.js';
 import { createTestConnection, plannedConnection, ssoUser, uniqueDomain } from '../support/saml-app.js';
 
@@ -36,9 +37,7 @@ beforeAll(async () => {
     await ssoUser(database, emails[i] as string, 'enforced', planned.id);
   }
   // A small heap makes V8 collect eagerly, so resident memory shows what is kept, not what is not yet collected.
-  api = await startApiProcess({ DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}` }, port, [
-    '--max-old-space-size=96',
-  ]);
+  api = await startProductionApi(port, ['--max-old-space-size=96']);
 });
 
 afterAll(async () => {
@@ -68,43 +67,16 @@ describe('login soak', () => {
       unknown_user: '',
     };
     const agent = new Agent({ keepAlive: true, maxSockets: connections });
-    const url = new URL(planned.acsUrl);
     const counts = new Map<string, number>();
     const unexpected: string[] = [];
-    const post = (kind: Kind, samlResponse: string) =>
-      new Promise<void>((resolve, reject) => {
-        const body = new URLSearchParams({ SAMLResponse: samlResponse }).toString();
-        const req = request(
-          {
-            agent,
-            host: url.hostname,
-            port: url.port,
-            path: url.pathname,
-            method: 'POST',
-            headers: {
-              'content-type': 'application/x-www-form-urlencoded',
-              accept: 'application/json',
-              'content-length': Buffer.byteLength(body),
-            },
-          },
-          (res) => {
-            let text = '';
-            res.on('data', (chunk: Buffer) => {
-              text += chunk.toString();
-            });
-            res.on('end', () => {
-              const want = expected[kind];
-              const code = res.statusCode === 303 ? undefined : (JSON.parse(text) as { error?: { code?: string } }).error?.code;
-              const key = `${kind}:${res.statusCode}:${code ?? ''}`;
-              counts.set(key, (counts.get(key) ?? 0) + 1);
-              if (res.statusCode !== want.status || code !== want.code) unexpected.push(key);
-              resolve();
-            });
-          },
-        );
-        req.on('error', reject);
-        req.end(body);
-      });
+    const post = async (kind: Kind, samlResponse: string) => {
+      const res = await postAcsForm(agent, planned.acsUrl, samlResponse);
+      const want = expected[kind];
+      const code = res.status === 303 ? undefined : (JSON.parse(res.body) as { error?: { code?: string } }).error?.code;
+      const key = `${kind}:${res.status}:${code ?? ''}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+      if (res.status !== want.status || code !== want.code) unexpected.push(key);
+    };
 
     // The first post of `used` logs in; every later one is a replay.
     await post('valid', used);

@@ -1,10 +1,35 @@
-// The production entry points (api/main.ts, worker/main.ts) as real child processes, so fault tests can
-// SIGKILL them. Each runs detached, as the leader of its own process group, and is killed with its group.
+// The project's entry points (api/main.ts, worker/main.ts, scripts/dev.ts, or compiled dist/ ones) as real child
+// processes: for the fault tests that SIGKILL them, the fuzz and soak runs that measure them, and the benchmark.
+// Each runs detached, as the leader of its own process group, and is killed with its group.
+// Nothing here imports vitest: the benchmark (bench/support/apiProcess.ts) uses it too.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 const outputLimit = 64 * 1024;
+
+export interface ServiceOptions {
+  /** What messages call it. */
+  name: string;
+  /** The entry point, relative to the project root: 'api/main.ts', or a compiled 'dist/api/main.js' with loader 'node'. */
+  entry: string;
+  /** The whole environment the child sees; serviceEnv() makes a clean one. */
+  env: NodeJS.ProcessEnv;
+  /**
+   * 'tsx' (the default): `node --import tsx <entry>`, as the npm scripts and the Dockerfile run it.
+   * 'node': `node <entry>`, for compiled JavaScript.
+   */
+  loader?: 'tsx' | 'node';
+  /** Node flags, before the entry: ['--max-old-space-size=96'], ['--cpu-prof', '--cpu-prof-dir=.scratch/prof']. */
+  nodeArgs?: string[];
+  /**
+   * Where stop()'s SIGTERM goes: to the whole group (the default), or to the leader alone, for a leader that
+   * stops its own children (the API's node:cluster primary stops its workers); SIGKILL always goes to the group.
+   */
+  terminate?: 'group' | 'leader';
+}
 
 export interface ServiceProcess {
   name: string;
@@ -15,11 +40,15 @@ export interface ServiceProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Resolves with the output once it matches; rejects when the process exits first or time runs out. */
   waitForOutput(pattern: RegExp, timeoutMs: number): Promise<void>;
+  /** Resident memory of the leader, from /proc (KiB). */
+  rssKiB(): number;
   /** Sends the signal to the whole process group. */
   signal(signal: NodeJS.Signals): void;
-  /** SIGTERM to the group, SIGKILL after `graceMs`; resolves once the leader has exited. */
+  /** SIGTERM (see ServiceOptions.terminate), SIGKILL to the group after `graceMs`; resolves once the leader has exited. */
   stop(graceMs?: number): Promise<void>;
 }
+
+export type ApiProcess = ServiceProcess & { baseUrl: string };
 
 const live = new Set<ServiceProcess>();
 const others = new Set<ChildProcess>();
@@ -47,11 +76,13 @@ export function serviceEnv(settings: Record<string, string>): NodeJS.ProcessEnv 
   return { ...env, ...settings };
 }
 
-/** Runs `node --import tsx <entry>` from the project root, as the Dockerfile and npm scripts do. */
-export function startServiceProcess(name: string, entry: string, env: NodeJS.ProcessEnv): ServiceProcess {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', entry], {
+/** Runs the entry from the project root (see ServiceOptions.loader), collecting what it writes. */
+export function startServiceProcess(options: ServiceOptions): ServiceProcess {
+  const { name, entry } = options;
+  const loader = options.loader === 'node' ? [] : ['--import', 'tsx'];
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), ...loader, entry], {
     cwd: projectRoot,
-    env,
+    env: options.env,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -111,10 +142,15 @@ export function startServiceProcess(name: string, entry: string, env: NodeJS.Pro
         check();
       });
     },
+    rssKiB() {
+      const proc = readFileSync(`/proc/${pid}/status`, 'utf8');
+      return Number(/VmRSS:\s+(\d+)/.exec(proc)?.[1] ?? 0);
+    },
     signal,
     async stop(graceMs = 10_000) {
       if (status) return;
-      signal('SIGTERM');
+      if (options.terminate === 'leader') child.kill('SIGTERM');
+      else signal('SIGTERM');
       const timer = setTimeout(() => signal('SIGKILL'), graceMs);
       await exited;
       clearTimeout(timer);
@@ -131,11 +167,17 @@ export async function stopAllServiceProcesses(): Promise<void> {
   await Promise.all([...live].map((service) => service.stop()));
 }
 
+type EntryOptions = Partial<Pick<ServiceOptions, 'entry' | 'loader' | 'nodeArgs'>>;
+
 /** worker/main.ts with the given settings; resolves once it has connected and registered its task queue. */
-export async function startWorkerProcess(settings: Record<string, string>, timeoutMs = 90_000): Promise<ServiceProcess> {
-  const worker = startServiceProcess('worker', 'worker/main.ts', serviceEnv(settings));
+export async function startWorkerProcess(
+  settings: Record<string, string>,
+  options: EntryOptions & { timeoutMs?: number } = {},
+): Promise<ServiceProcess> {
+  const { entry = 'worker/main.ts', loader, nodeArgs } = options;
+  const worker = startServiceProcess({ name: 'worker', entry, loader, nodeArgs, env: serviceEnv(settings) });
   try {
-    await worker.waitForOutput(/"msg":"worker started"/, timeoutMs);
+    await worker.waitForOutput(/"msg":"worker started"/, options.timeoutMs ?? 90_000);
   } catch (error) {
     await worker.stop();
     throw error;
@@ -143,26 +185,56 @@ export async function startWorkerProcess(settings: Record<string, string>, timeo
   return worker;
 }
 
-/** api/main.ts on `port` (PUBLIC_BASE_URL defaults to it) with the given settings; resolves once /healthz answers. */
+export interface ApiProcessOptions extends EntryOptions, Pick<ServiceOptions, 'terminate'> {
+  /** What the settings go on top of: a clean environment (serviceEnv) unless told. */
+  baseEnv?: NodeJS.ProcessEnv;
+  /** How long /healthz (and `ready`) may take; 60 s unless told. */
+  timeoutMs?: number;
+  /** More to wait for once /healthz answers 200, e.g. that every node:cluster worker is up. */
+  ready?: (api: ServiceProcess) => boolean;
+}
+
+/**
+ * api/main.ts (or options.entry) on `port` with the given settings (PUBLIC_BASE_URL defaults to the port);
+ * resolves once /healthz answers 200 and `ready` holds.
+ */
 export async function startApiProcess(
   port: number,
   settings: Record<string, string>,
-  timeoutMs = 60_000,
-): Promise<ServiceProcess & { baseUrl: string }> {
+  options: ApiProcessOptions = {},
+): Promise<ApiProcess> {
   const baseUrl = `http://127.0.0.1:${port}`;
-  const api = startServiceProcess('api', 'api/main.ts', serviceEnv({ PUBLIC_BASE_URL: baseUrl, ...settings, PORT: String(port) }));
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const { entry = 'api/main.ts', loader, nodeArgs, terminate } = options;
+  const api = startServiceProcess({
+    name: 'api',
+    entry,
+    loader,
+    nodeArgs,
+    terminate,
+    env: { ...(options.baseEnv ?? serviceEnv({})), PUBLIC_BASE_URL: baseUrl, ...settings, PORT: String(port) },
+  });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (!api.running()) throw new Error(`api exited before answering /healthz:\n${api.output().slice(-4000)}`);
-    const healthy = await fetch(`${baseUrl}/healthz`).then(
-      (res) => res.ok,
-      () => false,
-    );
-    if (healthy) return Object.assign(api, { baseUrl });
+    const status = await httpStatus(`${baseUrl}/healthz`).catch(() => 0);
+    if (status === 200 && (options.ready?.(api) ?? true)) return Object.assign(api, { baseUrl });
     if (Date.now() > deadline) {
       await api.stop();
       throw new Error(`api did not answer /healthz within ${timeoutMs} ms:\n${api.output().slice(-4000)}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** A GET on a connection of its own (nothing kept alive to the child), given up after a second. */
+function httpStatus(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.setTimeout(1000, () => req.destroy(new Error('timeout')));
+  });
 }
