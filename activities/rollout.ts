@@ -1,6 +1,6 @@
 import { Context, heartbeat } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
-import { applyRolloutBatch, headsUpRecipients, revertEnforcement, rolloutProgress } from '../domain/migrationLists.js';
+import { applyRolloutBatch, headsUpRecipients, revertEnforcement, rolloutProgress } from '../domain/rollout.js';
 import type { ActivityDeps } from './deps.js';
 
 /** Work over the whole approved list, batch by batch: enable, enforce, revert, and the heads-up mails. */

@@ -68,10 +68,6 @@ export function localRedirectTarget(value: unknown, fallback = '/console'): stri
   return `${url.pathname}${url.search}${url.hash}`;
 }
 
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 /** JSON for API clients and `Accept: application/json`; HTML only when the client prefers it. */
 export function prefersJson(req: Request): boolean {
   if (req.path.startsWith('/api/')) return true;

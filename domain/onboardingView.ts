@@ -4,9 +4,9 @@ import type { Database, Db } from '../db/client.js';
 import { pilotUsers, ssoConnections } from '../db/schema.js';
 import { pendingApprovals } from './approvals.js';
 import { domainStatuses } from './domainClaims.js';
-import { rolloutProgress } from './migrationLists.js';
 import { queryOnboardingState } from './onboardingCommands.js';
 import { findOnboarding } from './onboardings.js';
+import { rolloutProgress } from './rollout.js';
 
 async function connectionStatus(db: Db, connection: { id: string; status: string }): Promise<string> {
   const [row] = await db.select({ status: ssoConnections.status }).from(ssoConnections).where(eq(ssoConnections.id, connection.id));

@@ -2,7 +2,7 @@
 // rollout counts. The problems only the workflow knows are asked of Temporal (onboardingCommands.ts).
 import type postgres from 'postgres';
 import type { Stage } from '../contract/onboarding.js';
-import { progressCounts } from './migrationLists.js';
+import { progressCounts } from './rollout.js';
 
 export interface OnboardingOverview {
   id: string;

@@ -47,3 +47,8 @@ export function refuseControlCharacters(value: unknown, where: string, options: 
     }
   }
 }
+
+/** Text as HTML content or a quoted attribute value: the five characters that could end either become entities. */
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

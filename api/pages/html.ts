@@ -1,4 +1,4 @@
-import { escapeHtml } from '../http.js';
+import { escapeHtml } from '../../lib/text.js';
 
 /** Markup known to be safe. Only `html` makes it, so every other value that reaches a page is escaped. */
 export class SafeHtml {

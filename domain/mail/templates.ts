@@ -1,4 +1,6 @@
 import type { ApprovalContextFacts, ApprovalStep } from '../../contract/onboarding.js';
+import { escapeHtml } from '../../lib/text.js';
+import { approvalStepContent, stepTitle } from './approvalSteps.js';
 
 export interface ApprovalRequestMail {
   kind: 'approval_request';
@@ -116,12 +118,6 @@ function spDetails(m: Extract<MailMessage, { kind: 'sp_details' }>): Draft {
   };
 }
 
-const stepTitle: Record<ApprovalStep, string> = {
-  pilot: 'confirm the SSO pilot',
-  migration_list: 'review the SSO migration list',
-  go_ahead: 'give the go-ahead to enforce SSO',
-};
-
 function approvalRequest(m: Omit<ApprovalRequestMail, 'kind'>): Draft {
   const ctx = m.context ?? {};
   const step = approvalStepContent(m.step, m.customerName, ctx);
@@ -139,55 +135,6 @@ function approvalRequest(m: Omit<ApprovalRequestMail, 'kind'>): Draft {
       'If you did not expect this email, do not use the link and tell our support team.',
     ],
   };
-}
-
-function approvalStepContent(
-  step: ApprovalStep,
-  customerName: string,
-  ctx: ApprovalContextFacts,
-): Pick<Draft, 'intro' | 'facts' | 'checklist'> {
-  const facts = (pairs: [string, number | undefined][]): [string, string][] =>
-    pairs.filter((pair): pair is [string, number] => pair[1] !== undefined).map(([label, n]) => [label, String(n)]);
-  switch (step) {
-    case 'pilot':
-      return {
-        intro: [
-          `${customerName}’s pilot users can now sign in to the console through your identity provider. Please confirm that the pilot worked.`,
-        ],
-        facts: ctx.pilotUsers?.length ? [['Pilot users', ctx.pilotUsers.join(', ')]] : [],
-        checklist: [
-          'each pilot user signed in through your identity provider and reached the console',
-          'they were signed in as themselves (the right email address)',
-        ],
-      };
-    case 'migration_list':
-      return {
-        intro: [
-          `The migration list for ${customerName}, the people who will sign in to the console through your identity provider, is ready for your review.`,
-        ],
-        facts: facts([
-          ['Users on the list', ctx.total],
-          ['Flagged for review', ctx.flagged],
-          ['List version', ctx.version],
-        ]),
-        checklist: [
-          'everyone who should sign in through your identity provider is on the list',
-          'nobody is on it who must keep a password, such as shared or service accounts',
-          'flagged users (addresses outside your domains, or that look like aliases) are right, or excluded',
-        ],
-      };
-    case 'go_ahead':
-      return {
-        intro: [
-          `SSO is enabled for the users on ${customerName}’s approved migration list. With your go-ahead we will enforce it: they will then sign in only through your identity provider, and their console passwords will stop working.`,
-        ],
-        facts: facts([['Users to enforce', ctx.total]]),
-        checklist: [
-          'your identity provider assigns the console application to every one of these users',
-          'your users know they will sign in through your identity provider from now on',
-        ],
-      };
-  }
 }
 
 function reminder(m: Extract<MailMessage, { kind: 'approval_reminder' }>): Draft {
@@ -317,10 +264,6 @@ function layout(d: Draft): RenderedMail {
 
   // A customer name is free text: a line break in it must not start a new header line.
   return { subject: d.subject.replace(/\s+/g, ' ').trim(), text: `${text}\n`, html: `${html}\n` };
-}
-
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** Links come from our own config, but a `javascript:` or relative URL in a mail is never right: refuse to render it. */

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { rolloutProgress } from '../../domain/migrationLists.js';
+import { rolloutProgress } from '../../domain/rollout.js';
 import { freePort } from '../../lib/ports.js';
 import { approvalSecret, supportToken, testDatabase } from '../support/deps.js';
 import { type SimpleSamlIdp, startSimpleSamlIdp } from '../support/idp/simplesamlphp.js';
