@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import { createDatabase } from './client.js';
 
+// Beside this module from sources and from dist/ alike: the build copies db/migrations next to dist/db/migrate.js.
 export const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
 
 /** Applies every committed migration not yet applied; safe to run concurrently from several processes. */

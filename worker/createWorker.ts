@@ -1,10 +1,14 @@
+import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { OnboardingActivities } from '../activities/index.js';
 import type { Config } from '../lib/config.js';
 import { dataErrorsAreFinal } from './dataErrors.js';
 
-export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+// The worker bundles the workflows with webpack from this path. Run from sources (tsx, vitest) this module is
+// createWorker.ts beside workflows/index.ts; compiled (npm run build) it is dist/worker/createWorker.js beside
+// dist/workflows/index.js. Its own extension says which, so the bundle is made from the same build as the worker.
+export const workflowsPath = fileURLToPath(new URL(`../workflows/index${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 
 export interface OnboardingWorkerDeps {
   connection: NativeConnection;

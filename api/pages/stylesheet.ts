@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
+// Beside this module from sources and from dist/ alike: the build copies app.css next to dist/api/pages/stylesheet.js.
 const body = readFileSync(new URL('./app.css', import.meta.url));
 const version = createHash('sha256').update(body).digest('hex').slice(0, 12);
 
