@@ -1,30 +1,46 @@
 import { readFileSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { inject } from 'vitest';
+import { afterAll, inject } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import type { Database } from '../../db/client.js';
 import { createMailer } from '../../domain/mail/outbox.js';
 import { createLogger } from '../../lib/logger.js';
 import { freePort } from '../../lib/ports.js';
 import { createOnboardingWorker } from '../../worker/createWorker.js';
-import { approvalSecret, supportToken, testApiDeps, testConfig } from './deps.js';
+import { approvalSecret, testApiDeps, testConfig, testDatabase } from './deps.js';
+import { startedForFile } from './fixture.js';
 import { listen, type TestServer } from './http.js';
+import { type SupportApi, supportApi } from './onboarding-http.js';
 import { type SmtpSink, startSmtpSink } from './smtp.js';
 
 export interface OnboardingTestEnv {
   baseUrl: string;
   smtp: SmtpSink;
   server: TestServer;
-  api<T = Record<string, unknown>>(
-    method: string,
-    path: string,
-    body?: unknown,
-    headers?: Record<string, string>,
-  ): Promise<{ status: number; body: T }>;
+  /** Support's API calls (supportApi of onboarding-http.ts). */
+  api: SupportApi;
   waitForStage(id: string, stage: string, timeoutMs?: number): Promise<Record<string, unknown>>;
   client(): Promise<Client>;
   close(): Promise<void>;
+}
+
+/**
+ * For a test file: its database, and API and worker on it as startOnboardingEnv starts them, from beforeAll
+ * to afterAll, when both are closed. `env` stands for the started environment from the first test on.
+ */
+export function useOnboardingEnv(settings: NodeJS.ProcessEnv = {}): { database: Database; env: OnboardingTestEnv } {
+  const database = testDatabase();
+  // Declared first, so it runs last: after the worker and the API have closed.
+  afterAll(async () => {
+    await database.close();
+  });
+  const env = startedForFile(
+    'the environment of useOnboardingEnv()',
+    () => startOnboardingEnv(database, settings),
+    (started) => started.close(),
+  );
+  return { database, env };
 }
 
 /** API and worker wired as in production, on the run's PostgreSQL and Temporal, with a real SMTP sink. */
@@ -46,20 +62,7 @@ export async function startOnboardingEnv(database: Database, env: NodeJS.Process
   });
   const running = worker.run();
 
-  async function api<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-    const isText = typeof body === 'string';
-    const res = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${supportToken}`,
-        'content-type': isText ? 'application/samlmetadata+xml' : 'application/json',
-        ...headers,
-      },
-      body: body === undefined ? undefined : isText ? body : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : {}) as T };
-  }
+  const api = supportApi(baseUrl);
 
   async function waitForStage(id: string, stage: string, timeoutMs = 30_000) {
     const deadline = Date.now() + timeoutMs;

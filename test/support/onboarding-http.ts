@@ -11,17 +11,19 @@ export type SupportApi = <T = Record<string, unknown>>(
   method: string,
   path: string,
   body?: unknown,
+  headers?: Record<string, string>,
 ) => Promise<{ status: number; body: T }>;
 
-/** Support's API calls with the bearer token; a string body is sent as SAML metadata. */
+/** Support's API calls with the bearer token; a string body is sent as SAML metadata, an answer that is not JSON as `{ text }`. */
 export function supportApi(baseUrl: string): SupportApi {
-  return async <T>(method: string, path: string, body?: unknown) => {
+  return async <T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const isText = typeof body === 'string';
     const res = await fetch(`${baseUrl}${path}`, {
       method,
       headers: {
         authorization: `Bearer ${supportToken}`,
         'content-type': isText ? 'application/samlmetadata+xml' : 'application/json',
+        ...headers,
       },
       body: body === undefined ? undefined : isText ? body : JSON.stringify(body),
     });

@@ -2,23 +2,13 @@
 // put back at the go-ahead stage too; the onboarding's connection is switched off (logins and discovery
 // refuse it) unless someone is still enforced on it; the customer's administrator is told by mail.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { workflowIdFor } from '../../contract/onboarding.js';
-import { testDatabase } from '../support/deps.js';
 import { recordHistory } from '../support/histories.js';
-import { type OnboardingTestEnv, startOnboardingEnv } from '../support/onboarding-env.js';
+import { useOnboardingEnv } from '../support/onboarding-env.js';
 import { approvalLinkFromMail, createDomainUsers, onboardingAtMigrationList, postApproval } from '../support/onboarding-http.js';
 
-const database = testDatabase();
-let env: OnboardingTestEnv;
-
-beforeAll(async () => {
-  env = await startOnboardingEnv(database);
-});
-afterAll(async () => {
-  await env?.close();
-  await database.close();
-});
+const { database, env } = useOnboardingEnv();
 
 const statesIn = async (domain: string) =>
   await database.sql<{ email: string; sso_state: string; connection_id: string | null }[]>`

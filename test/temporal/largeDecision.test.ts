@@ -2,22 +2,12 @@
 // PostgreSQL against the link, and the workflow is sent their count. 20,000 exclusions of a 25,000-user
 // list (60,000 once failed with GrpcMessageTooLarge) go through the mailed link's form in one post.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { workflowIdFor } from '../../contract/onboarding.js';
-import { testDatabase } from '../support/deps.js';
-import { type OnboardingTestEnv, startOnboardingEnv } from '../support/onboarding-env.js';
+import { useOnboardingEnv } from '../support/onboarding-env.js';
 import { approvalLinkFromMail, createDomainUsers, onboardingAtMigrationList, postApproval } from '../support/onboarding-http.js';
 
-const database = testDatabase();
-let env: OnboardingTestEnv;
-
-beforeAll(async () => {
-  env = await startOnboardingEnv(database);
-});
-afterAll(async () => {
-  await env?.close();
-  await database.close();
-});
+const { database, env } = useOnboardingEnv();
 
 describe('an approval excluding 20,000 users of a 25,000-user list', () => {
   it('is decided through the link, enables exactly the rest, and leaves the SIDs out of the history', async () => {

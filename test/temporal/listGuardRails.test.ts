@@ -4,11 +4,10 @@
 // keeping their passwords on the go-ahead page, in the summary and in the completion mail; the customer's
 // name is a Text search attribute in Temporal.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { workflowIdFor } from '../../contract/onboarding.js';
-import { testDatabase } from '../support/deps.js';
 import { recordHistory } from '../support/histories.js';
-import { type OnboardingTestEnv, startOnboardingEnv } from '../support/onboarding-env.js';
+import { useOnboardingEnv } from '../support/onboarding-env.js';
 import {
   approvalLinkFromMail,
   createDomainUsers,
@@ -18,17 +17,8 @@ import {
 } from '../support/onboarding-http.js';
 import { pollUntil } from '../support/poll.js';
 
-const database = testDatabase();
-let env: OnboardingTestEnv;
+const { database, env } = useOnboardingEnv();
 const options = { reminderEvery: 'PT1H', approvalTimeout: 'P1D', notifyUsers: false };
-
-beforeAll(async () => {
-  env = await startOnboardingEnv(database);
-});
-afterAll(async () => {
-  await env?.close();
-  await database.close();
-});
 
 const newDomain = (prefix: string) => `${prefix}-${randomBytes(3).toString('hex')}.test`;
 const sidsOf = async (domain: string) =>

@@ -1,24 +1,17 @@
 // No refusal that depends on timing: once an answer says a step is done, the next step is accepted at
 // once, whatever stage the workflow's main line is passing through on its way (issue #11, item 4).
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDatabase } from '../support/deps.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { generateSelfSignedCertificate } from '../support/idp/self-signed.js';
-import { type OnboardingTestEnv, startOnboardingEnv } from '../support/onboarding-env.js';
+import { useOnboardingEnv } from '../support/onboarding-env.js';
 import { approvalLinkFromMail, createDomainUsers, overrideDomains, postApproval } from '../support/onboarding-http.js';
 import { pollUntil } from '../support/poll.js';
 
-const database = testDatabase();
-let env: OnboardingTestEnv;
+const { database, env } = useOnboardingEnv();
 let certificatePem: string;
 
 beforeAll(async () => {
-  env = await startOnboardingEnv(database);
   certificatePem = (await generateSelfSignedCertificate({ commonName: 'idp.race.test' })).certificatePem;
-});
-afterAll(async () => {
-  await env?.close();
-  await database.close();
 });
 
 async function configured(domain: string) {

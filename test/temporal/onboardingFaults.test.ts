@@ -1,43 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { auditEvents } from '../../db/schema.js';
-import { testDatabase } from '../support/deps.js';
 import { recordHistory } from '../support/histories.js';
-import { type SimpleSamlIdp, startSimpleSamlIdp } from '../support/idp/simplesamlphp.js';
-import { type OnboardingTestEnv, startOnboardingEnv } from '../support/onboarding-env.js';
-import { overrideDomains } from '../support/onboarding-http.js';
+import { useSimpleSamlIdp } from '../support/idp/simplesamlphp.js';
+import { useOnboardingEnv } from '../support/onboarding-env.js';
+import { onboardingAtPilot as atPilot, overrideDomains } from '../support/onboarding-http.js';
 import { extractLinks } from '../support/smtp.js';
 
-const database = testDatabase();
-let env: OnboardingTestEnv;
-let idp: SimpleSamlIdp;
-
-beforeAll(async () => {
-  env = await startOnboardingEnv(database);
-  idp = await startSimpleSamlIdp({ sp: [], users: [{ username: 'x', password: 'x', email: 'x@example.test' }] });
-});
-afterAll(async () => {
-  await idp?.stop();
-  await env?.close();
-  await database.close();
-});
+const { database, env } = useOnboardingEnv();
+const idp = useSimpleSamlIdp({ sp: [], users: [{ username: 'x', password: 'x', email: 'x@example.test' }] });
 
 /** An onboarding brought to the pilot stage with a connection, for `domain` and its admin. */
-async function onboardingAtPilot(domain: string, options: Record<string, unknown>) {
-  const adminEmail = `admin@${domain}`;
-  const started = await env.api<{ id: string }>('POST', '/api/onboardings', {
-    customerName: `Customer ${domain}`,
-    adminEmail,
-    emailDomains: [domain],
-    options,
-  });
-  const id = started.body.id;
-  await overrideDomains(env.api, id);
-  expect((await env.api('POST', `/api/onboardings/${id}/idp-config`, idp.metadataXml)).status).toBe(200);
-  await env.waitForStage(id, 'pilot');
-  return { id, adminEmail };
-}
+const onboardingAtPilot = (domain: string, options: Record<string, unknown>) => atPilot(env.api, idp.metadataXml, domain, options);
 
 async function createUsers(domain: string, count: number) {
   await database.sql`

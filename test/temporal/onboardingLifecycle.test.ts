@@ -1,19 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, mailOutbox, users } from '../../db/schema.js';
-import { testDatabase } from '../support/deps.js';
 import { recordHistory } from '../support/histories.js';
 import { loginAtIdp, parseForms } from '../support/idp/browserless.js';
-import { type SimpleSamlIdp, startSimpleSamlIdp } from '../support/idp/simplesamlphp.js';
-import { type OnboardingTestEnv, startOnboardingEnv } from '../support/onboarding-env.js';
+import { useSimpleSamlIdp } from '../support/idp/simplesamlphp.js';
+import { useOnboardingEnv } from '../support/onboarding-env.js';
 import { overrideDomains } from '../support/onboarding-http.js';
 import { pollUntil } from '../support/poll.js';
 import { extractLinks, type ReceivedMail } from '../support/smtp.js';
 
-const database = testDatabase();
-let env: OnboardingTestEnv;
-let idp: SimpleSamlIdp;
+const { database, env } = useOnboardingEnv();
 const domain = `acme-${randomBytes(4).toString('hex')}.test`;
 const adminEmail = `it-admin@${domain}`;
 const password = 'password-before-sso';
@@ -24,18 +21,13 @@ const people = ['alice', 'bob', 'carol', 'erin', 'frank'].map((name) => ({
 }));
 const alias = { username: 'sales', password: 'sales-idp', email: `sales@${domain}` };
 
+const idp = useSimpleSamlIdp({ sp: [], users: [...people, alias] });
+
 beforeAll(async () => {
-  env = await startOnboardingEnv(database);
-  idp = await startSimpleSamlIdp({ sp: [], users: [...people, alias] });
   for (const person of [...people, alias]) {
     const res = await env.api('POST', '/api/users', { email: person.email, password });
     expect(res.status).toBe(201);
   }
-});
-afterAll(async () => {
-  await idp?.stop();
-  await env?.close();
-  await database.close();
 });
 
 const linkIn = (mail: ReceivedMail, path: string) => {

@@ -1,26 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { workflowIdFor } from '../../contract/onboarding.js';
-import { testDatabase } from '../support/deps.js';
-import { type SimpleSamlIdp, startSimpleSamlIdp } from '../support/idp/simplesamlphp.js';
-import { type OnboardingTestEnv, startOnboardingEnv } from '../support/onboarding-env.js';
+import { useSimpleSamlIdp } from '../support/idp/simplesamlphp.js';
+import { useOnboardingEnv } from '../support/onboarding-env.js';
 import { overrideDomains } from '../support/onboarding-http.js';
 import { extractLinks } from '../support/smtp.js';
 
-const database = testDatabase();
-let env: OnboardingTestEnv;
-let idp: SimpleSamlIdp;
+const { database, env } = useOnboardingEnv();
+const idp = useSimpleSamlIdp({ sp: [], users: [{ username: 'x', password: 'x', email: 'x@example.test' }] });
 const count = 100_000;
-
-beforeAll(async () => {
-  env = await startOnboardingEnv(database);
-  idp = await startSimpleSamlIdp({ sp: [], users: [{ username: 'x', password: 'x', email: 'x@example.test' }] });
-});
-afterAll(async () => {
-  await idp?.stop();
-  await env?.close();
-  await database.close();
-});
 
 async function approve(to: string, subject: RegExp) {
   const mail = await env.smtp.waitFor((m) => m.to.includes(to) && subject.test(m.subject), 30_000);

@@ -3,24 +3,14 @@
 // for the new version is mailed; what gets enabled is exactly the approved version minus its exclusions,
 // and the go-ahead names that count.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { workflowIdFor } from '../../contract/onboarding.js';
-import { testDatabase } from '../support/deps.js';
 import { recordHistory } from '../support/histories.js';
-import { type OnboardingTestEnv, startOnboardingEnv } from '../support/onboarding-env.js';
+import { useOnboardingEnv } from '../support/onboarding-env.js';
 import { createDomainUsers, onboardingAtMigrationList, postApproval } from '../support/onboarding-http.js';
 import { extractLinks, type ReceivedMail } from '../support/smtp.js';
 
-const database = testDatabase();
-let env: OnboardingTestEnv;
-
-beforeAll(async () => {
-  env = await startOnboardingEnv(database);
-});
-afterAll(async () => {
-  await env?.close();
-  await database.close();
-});
+const { database, env } = useOnboardingEnv();
 
 const linkOf = (mail: ReceivedMail) => extractLinks(mail).find((l) => l.includes('/approvals/')) as string;
 

@@ -3,24 +3,14 @@
 // might), so an activity meets PostgreSQL's refusal (SQLSTATE 22021). That is not retried, the
 // onboarding names the failed step as a problem, and cancel still answers at once.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { getOnboardingState, recordApproval, workflowIdFor } from '../../contract/onboarding.js';
-import { testDatabase } from '../support/deps.js';
 import { recordHistory } from '../support/histories.js';
-import { type OnboardingTestEnv, startOnboardingEnv } from '../support/onboarding-env.js';
+import { useOnboardingEnv } from '../support/onboarding-env.js';
 import { approvalLinkFromMail, createDomainUsers, onboardingAtMigrationList, postApproval } from '../support/onboarding-http.js';
 import { pollUntil } from '../support/poll.js';
 
-const database = testDatabase();
-let env: OnboardingTestEnv;
-
-beforeAll(async () => {
-  env = await startOnboardingEnv(database);
-});
-afterAll(async () => {
-  await env?.close();
-  await database.close();
-});
+const { database, env } = useOnboardingEnv();
 
 interface View {
   stage: string;

@@ -12,6 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { startedForFile } from '../fixture.js';
 import { generateSelfSignedCertificate } from './self-signed.js';
 
 export const SIMPLESAMLPHP_WWW_DIR = '/usr/share/simplesamlphp/www';
@@ -69,6 +70,15 @@ export interface SimpleSamlIdp {
   /** Registers another SP while the IdP runs (for SPs whose entity ID is known only later). */
   addServiceProvider(sp: SimpleSamlSp): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** For a test file: the IdP, started in beforeAll and stopped in afterAll; it stands for the started IdP from the first test on. */
+export function useSimpleSamlIdp(options: SimpleSamlIdpOptions): SimpleSamlIdp {
+  return startedForFile(
+    'the IdP of useSimpleSamlIdp()',
+    () => startSimpleSamlIdp(options),
+    (idp) => idp.stop(),
+  );
 }
 
 export async function startSimpleSamlIdp(options: SimpleSamlIdpOptions): Promise<SimpleSamlIdp> {
