@@ -1,27 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { inArray } from 'drizzle-orm';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { users } from '../../db/schema.js';
-import { consoleErrors, launchBrowser, screenshot, type TestBrowser } from '../support/browser.js';
-import { testDatabase } from '../support/deps.js';
+import { screenshot, useBrowser, watchedPage } from '../support/browser.js';
 import { loginAtIdp } from '../support/idp/browserless.js';
-import { type SimpleSamlIdp, startSimpleSamlIdp } from '../support/idp/simplesamlphp.js';
-import { type OnboardingTestEnv, startOnboardingEnv } from '../support/onboarding-env.js';
+import { useSimpleSamlIdp } from '../support/idp/simplesamlphp.js';
+import { useOnboardingEnv } from '../support/onboarding-env.js';
 import { createDomainUsers, overrideDomains } from '../support/onboarding-http.js';
 import { pollUntil } from '../support/poll.js';
 import { extractLinks } from '../support/smtp.js';
 
-const database = testDatabase();
+const { database, env } = useOnboardingEnv();
 const domain = `approve-${randomBytes(4).toString('hex')}.test`;
 const adminEmail = `it-admin@${domain}`;
 const alice = { username: 'alice', password: 'alice-at-idp', email: `alice@${domain}` };
 const sales = `sales@${domain}`;
 // More than one page of the review table (100 a page), so exclusions must travel between pages.
 const bulkUsers = 150;
-let env: OnboardingTestEnv;
-let idp: SimpleSamlIdp;
-let browser: TestBrowser;
+const idp = useSimpleSamlIdp({ sp: [], users: [alice] });
+const browser = useBrowser();
 let page: Page;
 let errors: string[];
 let id: string;
@@ -42,8 +40,6 @@ async function mailedLink(subject: RegExp, notIn: string[] = []) {
 const heading = () => page.getByRole('heading', { level: 1 }).textContent();
 
 beforeAll(async () => {
-  env = await startOnboardingEnv(database);
-  idp = await startSimpleSamlIdp({ sp: [], users: [alice] });
   for (const email of [alice.email, `bob@${domain}`, sales]) expect((await env.api('POST', '/api/users', { email })).status).toBe(201);
   await createDomainUsers(database, domain, bulkUsers);
   const started = await env.api<{ id: string }>('POST', '/api/onboardings', {
@@ -79,20 +75,7 @@ beforeAll(async () => {
     },
     { timeoutMs: 10_000 },
   );
-  browser = await launchBrowser();
-  page = await (await browser.context()).newPage();
-  errors = consoleErrors(page, env.baseUrl);
-  page.on('dialog', (dialog) => {
-    errors.push(`a dialog opened: ${dialog.message()}`);
-    void dialog.dismiss();
-  });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await idp?.stop();
-  await env?.close();
-  await database.close();
+  ({ page, errors } = await watchedPage(browser, env.baseUrl));
 });
 
 describe('a customer administrator approving each step from the mailed links', () => {

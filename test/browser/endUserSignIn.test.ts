@@ -5,12 +5,12 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../db/schema.js';
 import { setUserSsoState } from '../../domain/directory.js';
-import { consoleErrors, launchBrowser, screenshot, type TestBrowser } from '../support/browser.js';
-import { testDatabase } from '../support/deps.js';
+import { consoleErrors, screenshot, useBrowser } from '../support/browser.js';
 import { type SimpleSamlIdp, startSimpleSamlIdp } from '../support/idp/simplesamlphp.js';
-import { createTestConnection, plannedConnection, type SamlTestApp, ssoUser, startSamlTestApp, uniqueDomain } from '../support/saml-app.js';
+import { createTestConnection, plannedConnection, ssoUser, uniqueDomain, useApiEnv } from '../support/saml-app.js';
 
-const database = testDatabase();
+const { database, app } = useApiEnv();
+const browser = useBrowser();
 const domain = uniqueDomain();
 const consolePassword = 'console password 123';
 const person = (name: string) => ({ username: name, password: `${name}-at-idp`, email: `${name}@${domain}` });
@@ -19,9 +19,7 @@ const bob = person('bob'); // enabled: SSO or password
 const carol = person('carol'); // no SSO: password
 const frank = person('frank'); // enforced while his password page is open
 const erin = person('erin'); // known to the IdP, not enabled for SSO here
-let app: SamlTestApp;
 let idp: SimpleSamlIdp;
-let browser: TestBrowser;
 let connection: ReturnType<typeof plannedConnection>;
 let customerPage: { server: Server; url: string; posts: { path: string; method: string }[] };
 
@@ -39,7 +37,6 @@ async function startCustomerPage() {
 }
 
 beforeAll(async () => {
-  app = await startSamlTestApp(database);
   connection = plannedConnection(app.baseUrl);
   customerPage = await startCustomerPage();
   idp = await startSimpleSamlIdp({
@@ -61,15 +58,11 @@ beforeAll(async () => {
   await ssoUser(database, carol.email, 'none', connection.id, consolePassword);
   await ssoUser(database, frank.email, 'none', connection.id, consolePassword);
   await ssoUser(database, erin.email, 'none', connection.id, consolePassword);
-  browser = await launchBrowser();
 });
 
 afterAll(async () => {
-  await browser?.close();
   await idp?.stop();
   await new Promise((resolve) => customerPage?.server.close(resolve));
-  await app?.close();
-  await database.close();
 });
 
 const shot = (page: Page, name: string) => screenshot(page, 'end-user', name);

@@ -1,22 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consoleErrors, launchBrowser, screenshot, type TestBrowser } from '../support/browser.js';
-import { supportToken, testDatabase } from '../support/deps.js';
-import { type SimpleSamlIdp, startSimpleSamlIdp } from '../support/idp/simplesamlphp.js';
-import { type OnboardingTestEnv, startOnboardingEnv } from '../support/onboarding-env.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { screenshot, useBrowser, watchedPage } from '../support/browser.js';
+import { supportToken } from '../support/deps.js';
+import { useSimpleSamlIdp } from '../support/idp/simplesamlphp.js';
+import { useOnboardingEnv } from '../support/onboarding-env.js';
 import { approvalLinkFromMail, createDomainUsers, postApproval } from '../support/onboarding-http.js';
 
-const database = testDatabase();
+const temporalUi = 'http://temporal-ui.example.test:8233';
+const { database, env } = useOnboardingEnv({ TEMPORAL_UI_URL: temporalUi });
 const domain = `rollout-${randomBytes(4).toString('hex')}.test`;
 const adminEmail = `admin@${domain}`;
 // Enough users, in small batches, that the rollout takes many batches and the bars have somewhere to go.
 const userCount = 3000;
 const batchSize = 25;
-const temporalUi = 'http://temporal-ui.example.test:8233';
-let env: OnboardingTestEnv;
-let idp: SimpleSamlIdp;
-let browser: TestBrowser;
+const idp = useSimpleSamlIdp({ sp: [], users: [{ username: 'user1', password: 'user1-at-idp', email: `user000001@${domain}` }] });
+const browser = useBrowser();
 let context: BrowserContext;
 let page: Page;
 let errors: string[];
@@ -27,24 +26,8 @@ const heading = () => page.getByRole('heading', { level: 1 }).textContent();
 const detailUrl = () => `${env.baseUrl}/support/onboardings/${id}`;
 
 beforeAll(async () => {
-  env = await startOnboardingEnv(database, { TEMPORAL_UI_URL: temporalUi });
-  idp = await startSimpleSamlIdp({ sp: [], users: [{ username: 'user1', password: 'user1-at-idp', email: `user000001@${domain}` }] });
   await createDomainUsers(database, domain, userCount);
-  browser = await launchBrowser();
-  context = await browser.context();
-  page = await context.newPage();
-  errors = consoleErrors(page, env.baseUrl);
-  page.on('dialog', (dialog) => {
-    errors.push(`a dialog opened: ${dialog.message()}`);
-    void dialog.dismiss();
-  });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await idp?.stop();
-  await env?.close();
-  await database.close();
+  ({ context, page, errors } = await watchedPage(browser, env.baseUrl));
 });
 
 describe('support watching onboardings on the dashboard', () => {

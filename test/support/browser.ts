@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { startedForFile } from './fixture.js';
 
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const screenshotDir = join(process.cwd(), 'test-results', 'screenshots');
@@ -43,6 +44,29 @@ export async function launchBrowser(): Promise<TestBrowser> {
       await browser.close();
     },
   };
+}
+
+/** For a test file: the browser, launched in beforeAll and closed in afterAll; it stands for the launched one from the first test on. */
+export function useBrowser(): TestBrowser {
+  return startedForFile('the browser of useBrowser()', launchBrowser, (browser) => browser.close());
+}
+
+/**
+ * A page in a fresh context, watched: console errors of `origin`'s pages (consoleErrors), page errors, and any
+ * dialog (dismissed, as no page of ours opens one) are collected in `errors`.
+ */
+export async function watchedPage(
+  browser: TestBrowser,
+  origin: string,
+): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.context();
+  const page = await context.newPage();
+  const errors = consoleErrors(page, origin);
+  page.on('dialog', (dialog) => {
+    errors.push(`a dialog opened: ${dialog.message()}`);
+    void dialog.dismiss();
+  });
+  return { context, page, errors };
 }
 
 /** Saves a screenshot (the whole page unless told) as test-results/screenshots/<scenario>-<name>.png, kept as a test artifact. */
