@@ -1,4 +1,5 @@
-import express, { type Express } from 'express';
+import express, { type Express, Router } from 'express';
+import type { ApiRoute, Security } from './apiRoute.js';
 import type { ApiDeps } from './deps.js';
 import { refuseControlCharactersInUrl } from './middleware/controlCharacters.js';
 import { errorHandler, notFoundHandler } from './middleware/errors.js';
@@ -6,19 +7,34 @@ import { requireSupportToken } from './middleware/supportAuth.js';
 import { traceRequests } from './middleware/trace.js';
 import { approvalsRouter } from './routes/approvals.js';
 import { assetsRouter } from './routes/assets.js';
-import { directoryRouter } from './routes/directory.js';
+import { directoryRoutes } from './routes/directory.js';
 import { healthRouter } from './routes/health.js';
-import { loginRouter } from './routes/login.js';
-import { onboardingsRouter } from './routes/onboardings.js';
-import { openapiRouter } from './routes/openapi.js';
+import { loginRouter, sessionRoutes } from './routes/login.js';
+import { onboardingRoutes } from './routes/onboardings.js';
+import { openapiRoutes } from './routes/openapi.js';
 import { samlRouter } from './routes/saml.js';
 import { supportPagesRouter } from './routes/support.js';
 
-/** Request bodies of the support API, in bytes: 1 MB, and 8 MB for a migration list by SIDs. */
+/** Request bodies of the support API, in bytes: 1 MB, unless a route names its own `jsonLimit`. */
 export const apiBodyLimit = 1024 * 1024;
-export const migrationListBodyLimit = 8 * 1024 * 1024;
+
+/** Mounts route definitions in their order, each with the text parser it names. */
+function mount(router: Router, routes: readonly ApiRoute[]): Router {
+  for (const route of routes) {
+    const text = route.textBody ? [express.text({ type: route.textBody.types, limit: route.textBody.limit })] : [];
+    router[route.method](route.path, ...text, (req, res) => route.handler(req, res));
+  }
+  return router;
+}
 
 export function createApp(deps: ApiDeps): Express {
+  // One table both mounts the API and describes it (api/apiRoute.ts): what the document lists is what is
+  // served, and each route is mounted where its documented security says, behind the support guard or before it.
+  const described = [...directoryRoutes(deps), ...onboardingRoutes(deps), ...sessionRoutes(deps)];
+  const routes = [...described, ...openapiRoutes(deps, described)];
+  const securedBy = (security: Security) => routes.filter((route) => (route.security ?? 'supportToken') === security);
+  const supportApi = securedBy('supportToken');
+
   const app = express();
   app.disable('x-powered-by');
   // Pages are no-store and API answers change with every step, so hashing each body for an ETag is wasted work.
@@ -45,10 +61,11 @@ export function createApp(deps: ApiDeps): Express {
   app.use(assetsRouter());
   // Before the support guard: /api/me is the signed-in user's, with a session cookie, not a support token.
   app.use(loginRouter(deps));
+  app.use('/api', mount(Router(), securedBy('sessionCookie')));
   app.use(approvalsRouter(deps));
   app.use(supportPagesRouter(deps));
   // The API description is public: it holds no data, and tools fetch it without a token.
-  app.use('/api', openapiRouter(deps));
+  app.use('/api', mount(Router(), securedBy('public')));
 
   // Every log line about one onboarding carries its ID next to the trace ID.
   app.use('/api/onboardings/:id', (req, _res, next) => {
@@ -58,13 +75,13 @@ export function createApp(deps: ApiDeps): Express {
 
   const api = express.Router();
   api.use(requireSupportToken(deps));
-  // A migration list by SIDs may name up to 200,000 users (~7.4 MB of JSON, api/schemas.ts); only that
-  // route reads more than 1 MB. A body parsed here is not parsed again by the general parser below.
-  api.post('/onboardings/:id/migration-list', express.json({ limit: migrationListBodyLimit }));
+  // A route that takes more than 1 MB (a migration list by SIDs: 8 MB) reads its body first; a body
+  // parsed there is not parsed again by the general parser below.
+  for (const route of supportApi) {
+    if (route.jsonLimit) api[route.method](route.path, express.json({ limit: route.jsonLimit }));
+  }
   api.use(express.json({ limit: apiBodyLimit }));
-  api.use(directoryRouter(deps));
-  api.use(onboardingsRouter(deps));
-  app.use('/api', api);
+  app.use('/api', mount(api, supportApi));
 
   app.use(notFoundHandler());
   app.use(errorHandler());

@@ -1,38 +1,10 @@
-// The support API's OpenAPI 3.1 document, built with zod's own JSON Schema output (OpenAPI 3.1 schemas are
-// JSON Schema 2020-12) from the routes described in api/openapiRoutes.ts, which name the very schema
-// objects that validate the requests (api/schemas.ts) and describe the responses (api/responses.ts).
+// The API's OpenAPI 3.1 document, built with zod's own JSON Schema output (OpenAPI 3.1 schemas are
+// JSON Schema 2020-12) from the route definitions the app mounts (api/apiRoute.ts), which name the very
+// schema objects that validate the requests (api/schemas.ts) and describe the responses (api/responses.ts).
 import { z } from 'zod';
 import { sessionCookieName } from '../domain/sessions.js';
-import { apiRoutes } from './openapiRoutes.js';
+import type { ApiRoute, JsonSchema, Method } from './apiRoute.js';
 import { errorResponse } from './responses.js';
-
-export type JsonSchema = z.core.JSONSchema.BaseSchema;
-type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
-type Security = 'supportToken' | 'sessionCookie' | 'public';
-
-export interface ApiResponse {
-  description: string;
-  /** A named zod schema (`.meta({ id })`), or raw JSON Schema for what zod does not describe. */
-  schema?: z.ZodType | JsonSchema;
-}
-
-export interface ApiRoute {
-  method: Method;
-  /** OpenAPI style: `/api/onboardings/{id}`. */
-  path: string;
-  operationId: string;
-  tag: string;
-  summary: string;
-  description?: string;
-  security?: Security;
-  params?: z.ZodObject;
-  query?: z.ZodObject;
-  /** JSON body: a named zod schema, the one the route parses. */
-  body?: z.ZodType;
-  /** Other media types the route takes as the body, with their JSON Schema. */
-  otherBodies?: Record<string, JsonSchema>;
-  responses: Record<number, ApiResponse>;
-}
 
 interface Operation {
   operationId: string;
@@ -92,14 +64,18 @@ function parametersOf(object: z.ZodObject, location: 'path' | 'query'): NonNulla
   });
 }
 
+/** `/onboardings/:id` (Express, under /api) → `/api/onboardings/{id}`. */
+const documentPath = (path: string) => `/api${path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`;
+
 function operationOf(route: ApiRoute): Operation {
-  const where = `${route.method.toUpperCase()} ${route.path}`;
+  const where = `${route.method.toUpperCase()} ${documentPath(route.path)}`;
   const parameters = [
     ...(route.params ? parametersOf(route.params, 'path') : []),
     ...(route.query ? parametersOf(route.query, 'query') : []),
   ];
   const bodies: Record<string, { schema: JsonSchema }> = {};
-  for (const [type, schema] of Object.entries(route.otherBodies ?? {})) bodies[type] = { schema };
+  const text = route.textBody;
+  if (text) for (const type of text.types) bodies[type] = { schema: { type: 'string', description: text.description } };
   if (route.body) bodies['application/json'] = { schema: schemaRef(route.body, where) };
   const security = route.security ?? 'supportToken';
   const responses: Operation['responses'] = {};
@@ -136,7 +112,7 @@ function operationOf(route: ApiRoute): Operation {
  * The named schemas the routes use, with the named schemas inside them: exactly what becomes
  * `components.schemas`, whatever else carries an `id` in zod's global registry.
  */
-function namedSchemasOf(routes: ApiRoute[]) {
+function namedSchemasOf(routes: readonly ApiRoute[]) {
   const named = z.registry<{ id: string }>();
   const add = (schema: z.core.$ZodType) => {
     const id = z.globalRegistry.get(schema)?.id;
@@ -172,15 +148,17 @@ function referencedComponents(paths: OpenApiDocument['paths'], all: Record<strin
   return found;
 }
 
-export function buildOpenApiDocument(options: { serverUrl?: string } = {}): OpenApiDocument {
+/** The document of these routes, in their order: every route the app mounts under /api (api/app.ts). */
+export function buildOpenApiDocument(routes: readonly ApiRoute[], options: { serverUrl?: string } = {}): OpenApiDocument {
   const paths: OpenApiDocument['paths'] = {};
-  for (const route of apiRoutes) {
-    const item = paths[route.path] ?? {};
-    if (item[route.method]) throw new Error(`${route.method.toUpperCase()} ${route.path} is described twice`);
+  for (const route of routes) {
+    const path = documentPath(route.path);
+    const item = paths[path] ?? {};
+    if (item[route.method]) throw new Error(`${route.method.toUpperCase()} ${path} is described twice`);
     item[route.method] = operationOf(route);
-    paths[route.path] = item;
+    paths[path] = item;
   }
-  const generated = z.toJSONSchema(namedSchemasOf(apiRoutes), { ...jsonSchemaOptions, uri: componentRef }).schemas;
+  const generated = z.toJSONSchema(namedSchemasOf(routes), { ...jsonSchemaOptions, uri: componentRef }).schemas;
   const schemas: Record<string, JsonSchema> = {};
   for (const id of [...referencedComponents(paths, generated)].sort()) {
     const { $schema: _dialect, $id: _id, ...schema } = generated[id] as JsonSchema;

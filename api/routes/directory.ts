@@ -1,26 +1,91 @@
-import { Router } from 'express';
+import type { Request } from 'express';
+import { z } from 'zod';
 import { createAccount, createUser, getUser, releaseUser, setUserSsoState } from '../../domain/directory.js';
+import { type ApiRoute, errorAnswer, invalidRequest } from '../apiRoute.js';
 import type { ApiDeps } from '../deps.js';
+import { accountCreatedResponse, userCreatedResponse, userResponse } from '../responses.js';
 import { createAccountBody, createUserBody, releaseUserBody, setUserSsoBody, userSidSchema } from '../schemas.js';
 
-export function directoryRouter({ database }: ApiDeps): Router {
-  const router = Router();
-  router.post('/accounts', async (req, res) => {
-    res.status(201).json(await createAccount(database.db, createAccountBody.parse(req.body)));
-  });
-  router.post('/users', async (req, res) => {
-    res.status(201).json(await createUser(database.db, createUserBody.parse(req.body)));
-  });
-  router.get('/users/:sid', async (req, res) => {
-    res.json(await getUser(database.db, userSidSchema.parse(req.params.sid)));
-  });
-  router.put('/users/:sid/sso', async (req, res) => {
-    const body = setUserSsoBody.parse(req.body);
-    res.json(await setUserSsoState(database.db, { sid: userSidSchema.parse(req.params.sid), ...body, actor: 'support' }));
-  });
-  router.post('/users/:sid/release', async (req, res) => {
-    const { reason } = releaseUserBody.parse(req.body);
-    res.json(await releaseUser(database.db, { sid: userSidSchema.parse(req.params.sid), actor: 'support', reason }));
-  });
-  return router;
+const userSid = z.object({ sid: userSidSchema });
+const noSuchUser = errorAnswer('not_found: no such user');
+
+/** Accounts, users and their SSO state (support token). */
+export function directoryRoutes({ database }: ApiDeps): ApiRoute[] {
+  const sidOf = (params: Request['params']) => userSid.shape.sid.parse(params.sid);
+  return [
+    {
+      method: 'post',
+      path: '/accounts',
+      operationId: 'createAccount',
+      tag: 'directory',
+      summary: 'Create an account',
+      body: createAccountBody,
+      responses: { 201: { description: 'Created', schema: accountCreatedResponse }, 400: invalidRequest },
+      async handler(req, res) {
+        res.status(201).json(await createAccount(database.db, createAccountBody.parse(req.body)));
+      },
+    },
+    {
+      method: 'post',
+      path: '/users',
+      operationId: 'createUser',
+      tag: 'directory',
+      summary: 'Create a user, optionally with a password and account memberships',
+      body: createUserBody,
+      responses: {
+        201: { description: 'Created', schema: userCreatedResponse },
+        400: invalidRequest,
+        409: errorAnswer('email_taken: a user with this email exists'),
+        422: errorAnswer('unknown_account: an account SID does not exist; `details.missing` names them'),
+      },
+      async handler(req, res) {
+        res.status(201).json(await createUser(database.db, createUserBody.parse(req.body)));
+      },
+    },
+    {
+      method: 'get',
+      path: '/users/:sid',
+      operationId: 'getUser',
+      tag: 'directory',
+      summary: 'A user and their SSO state',
+      params: userSid,
+      responses: { 200: { description: 'The user', schema: userResponse }, 400: invalidRequest, 404: noSuchUser },
+      async handler(req, res) {
+        res.json(await getUser(database.db, sidOf(req.params)));
+      },
+    },
+    {
+      method: 'put',
+      path: '/users/:sid/sso',
+      operationId: 'setUserSso',
+      tag: 'directory',
+      summary: "Set a user's SSO state: break-glass and manual changes, audited",
+      params: userSid,
+      body: setUserSsoBody,
+      responses: {
+        200: { description: 'The user as changed', schema: userResponse },
+        400: invalidRequest,
+        404: noSuchUser,
+        422: errorAnswer('connection_required or unknown_connection: enabling or enforcing needs an existing connection'),
+      },
+      async handler(req, res) {
+        const body = setUserSsoBody.parse(req.body);
+        res.json(await setUserSsoState(database.db, { sid: sidOf(req.params), ...body, actor: 'support' }));
+      },
+    },
+    {
+      method: 'post',
+      path: '/users/:sid/release',
+      operationId: 'releaseUser',
+      tag: 'directory',
+      summary: 'Free a user from their SSO connection (state none), so another onboarding may list them; audited',
+      params: userSid,
+      body: releaseUserBody,
+      responses: { 200: { description: 'The user as released', schema: userResponse }, 400: invalidRequest, 404: noSuchUser },
+      async handler(req, res) {
+        const { reason } = releaseUserBody.parse(req.body);
+        res.json(await releaseUser(database.db, { sid: sidOf(req.params), actor: 'support', reason }));
+      },
+    },
+  ];
 }

@@ -6,12 +6,14 @@ import { passwordLogin } from '../../domain/passwordLogin.js';
 import { endSession, findSession, sessionCookieName } from '../../domain/sessions.js';
 import { signInRouteFor } from '../../domain/signInRoute.js';
 import { AppError } from '../../lib/errors.js';
+import { type ApiRoute, errorAnswer } from '../apiRoute.js';
 import type { ApiDeps } from '../deps.js';
 import { clearSessionCookie, prefersJson, readCookie, setSessionCookie } from '../http.js';
 import { requireSameOrigin } from '../middleware/sameOrigin.js';
 import { consolePage, signedOutPage } from '../pages/console.js';
 import { sendPage } from '../pages/layout.js';
 import { emailStepPage, passwordStepPage, ssoRequiredPage } from '../pages/login.js';
+import { meResponse } from '../responses.js';
 import { plainText } from '../schemas.js';
 
 const loginBody = z.object({
@@ -28,11 +30,34 @@ const emailStepBody = z.object({
 
 const formBody = [express.urlencoded({ extended: false, limit: '8kb' }), express.json({ limit: '8kb' })];
 
+const sessionOf = ({ database, clock }: ApiDeps, req: Request) => findSession(database.db, readCookie(req, sessionCookieName), clock.now());
+
+/** `GET /api/me`: the signed-in user, by the session cookie rather than the support token. */
+export function sessionRoutes(deps: ApiDeps): ApiRoute[] {
+  return [
+    {
+      method: 'get',
+      path: '/me',
+      operationId: 'getMe',
+      tag: 'session',
+      summary: 'The signed-in user',
+      security: 'sessionCookie',
+      responses: { 200: { description: "The session's user", schema: meResponse }, 401: errorAnswer('not_signed_in: no session') },
+      async handler(req, res) {
+        const session = await sessionOf(deps, req);
+        if (!session) throw new AppError('not_signed_in', 401, 'no session: sign in first');
+        res.json({ sid: session.sid, email: session.email, authMethod: session.authMethod, connectionId: session.connectionId });
+      },
+    },
+  ];
+}
+
+/** The sign-in pages, the console and sign-out. */
 export function loginRouter(deps: ApiDeps): Router {
   const { database, config, clock } = deps;
   const router = Router();
   const secure = config.publicBaseUrl.startsWith('https:');
-  const currentSession = (req: Request) => findSession(database.db, readCookie(req, sessionCookieName), clock.now());
+  const currentSession = (req: Request) => sessionOf(deps, req);
 
   router.get('/login', async (req, res) => {
     if (await currentSession(req)) return res.redirect(303, '/console');
@@ -107,12 +132,6 @@ export function loginRouter(deps: ApiDeps): Router {
     const message = 'The email or password is not correct.';
     if (browser) return sendPage(res, passwordStepPage({ email, status: 401, error: message }));
     throw new AppError('invalid_credentials', 401, message);
-  });
-
-  router.get('/api/me', async (req, res) => {
-    const session = await currentSession(req);
-    if (!session) throw new AppError('not_signed_in', 401, 'no session: sign in first');
-    res.json({ sid: session.sid, email: session.email, authMethod: session.authMethod, connectionId: session.connectionId });
   });
 
   router.get('/console', async (req, res) => {
