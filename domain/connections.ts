@@ -1,8 +1,9 @@
 import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
+import { mintId } from '../contract/vocabulary.js';
 import type { Db } from '../db/client.js';
 import { connectionCertificates, ssoConnections, users } from '../db/schema.js';
-import { AppError, notFound } from '../lib/errors.js';
+import { AppError } from '../lib/errors.js';
 import { recordAuditEvent } from './audit.js';
 import { claimDomainsForConnection, connectionIdForDomain } from './domainClaims.js';
 
@@ -52,7 +53,7 @@ export interface Connection {
   certificates: IdpCertificate[];
 }
 
-export const newConnectionId = () => `conn_${randomBytes(12).toString('hex')}`;
+export const newConnectionId = () => mintId('connection', randomBytes(12).toString('hex'));
 
 /** The SP endpoints each connection publishes; one function so metadata, AuthnRequests and checks agree. */
 export function spEndpoints(publicBaseUrl: string, connectionId: string) {
@@ -140,12 +141,6 @@ export async function findConnection(db: Db, id: string): Promise<Connection | u
     status: row.status,
     certificates: certs.map((c) => ({ pem: c.pem, fingerprintSha256: c.fingerprintSha256, notBefore: c.notBefore, notAfter: c.notAfter })),
   };
-}
-
-export async function getConnection(db: Db, id: string): Promise<Connection> {
-  const connection = await findConnection(db, id);
-  if (!connection) throw notFound(`connection ${id}`);
-  return connection;
 }
 
 /** Discovery: the active connection holding this email's domain. */

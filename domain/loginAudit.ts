@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.js';
 import type { Metrics } from '../lib/metrics.js';
-import { recordAuditEvent } from './audit.js';
+import { type AuditEventType, recordAuditEvent } from './audit.js';
 
 export interface LoginAttempt {
   method: 'password' | 'sso';
@@ -21,8 +21,9 @@ export async function recordLoginAttempt(db: Db, metrics: Metrics, attempt: Logi
 }
 
 function auditEventOf(attempt: LoginAttempt) {
+  const type: AuditEventType = attempt.reasonCode === 'ok' ? 'login.succeeded' : 'login.refused';
   return {
-    type: attempt.reasonCode === 'ok' ? 'login.succeeded' : 'login.refused',
+    type,
     reasonCode: attempt.reasonCode,
     traceId: attempt.traceId,
     userSid: attempt.userSid,

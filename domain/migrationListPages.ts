@@ -1,11 +1,13 @@
 // Read-side queries for the pages that show a migration list: the approver's review and support's view.
+
 import type postgres from 'postgres';
+import type { ListStatus } from '../contract/vocabulary.js';
 
 export interface MigrationListHeader {
   id: string;
   onboardingId: string;
   version: number;
-  status: 'building' | 'ready' | 'approved' | 'rejected';
+  status: ListStatus;
   total: number;
   flagged: number;
   excluded: number;
@@ -79,4 +81,17 @@ export async function migrationListPage(
     enforced: r.enforced,
   }));
   return { items, page, pageCount, matching, pageSize: options.pageSize };
+}
+
+/**
+ * The API's pages of a list: entries in SID order after a cursor (the last SID of the page before), so a
+ * script can walk a list of any size in constant time per page. The review pages use `migrationListPage`.
+ */
+export async function migrationListEntriesAfter(sql: postgres.Sql, listId: string, cursor: string | undefined, limit: number) {
+  const rows = await sql<{ user_sid: string; email: string; flags: string[]; excluded: boolean }[]>`
+    select user_sid, email, flags, excluded from migration_list_entries
+    where list_id = ${listId} and user_sid > ${cursor ?? ''}
+    order by user_sid limit ${limit + 1}`;
+  const items = rows.slice(0, limit).map((r) => ({ userSid: r.user_sid, email: r.email, flags: r.flags, excluded: r.excluded }));
+  return { items, nextCursor: rows.length > limit ? (items.at(-1)?.userSid ?? null) : null };
 }

@@ -302,12 +302,3 @@ export async function sendDraftList(sql: postgres.Sql, listId: string): Promise<
 export async function setMigrationListStatus(sql: postgres.Sql, listId: string, status: 'approved' | 'rejected', reason?: string) {
   await sql`update migration_lists set status = ${status}, rejection_reason = ${reason ?? null} where id = ${listId}`;
 }
-
-export async function pageMigrationList(sql: postgres.Sql, listId: string, cursor: string | undefined, limit: number) {
-  const rows = await sql<{ user_sid: string; email: string; flags: string[]; excluded: boolean }[]>`
-    select user_sid, email, flags, excluded from migration_list_entries
-    where list_id = ${listId} and user_sid > ${cursor ?? ''}
-    order by user_sid limit ${limit + 1}`;
-  const items = rows.slice(0, limit).map((r) => ({ userSid: r.user_sid, email: r.email, flags: r.flags, excluded: r.excluded }));
-  return { items, nextCursor: rows.length > limit ? (items.at(-1)?.userSid ?? null) : null };
-}

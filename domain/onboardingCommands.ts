@@ -185,7 +185,7 @@ export async function sendMigrationListFor(db: Db, client: Client, id: string, l
   return await runUpdate(db, client, id, (h) => h.executeUpdate(sendMigrationList, { args: [{ listId }] }));
 }
 
-export async function cancelOnboardingById(db: Db, client: Client, id: string, reason: string, revertTo?: RevertTarget) {
+export async function cancelOnboardingFor(db: Db, client: Client, id: string, reason: string, revertTo?: RevertTarget) {
   await findOnboarding(db, id);
   await recordAuditEvent(db, {
     type: 'onboarding.cancel_requested',

@@ -9,10 +9,11 @@ import {
   verifyDomainsByDns,
 } from '../../domain/domainClaims.js';
 import { validateIdpConfig } from '../../domain/idpConfig/index.js';
-import { onboardingOfList, pageMigrationList } from '../../domain/migrationLists.js';
+import { migrationListEntriesAfter } from '../../domain/migrationListPages.js';
+import { onboardingOfList } from '../../domain/migrationLists.js';
 import {
   buildMigrationListFor,
-  cancelOnboardingById,
+  cancelOnboardingFor,
   confirmPilotFor,
   nominatePilotUsersFor,
   sendMigrationListFor,
@@ -380,7 +381,7 @@ export function onboardingRoutes({ database, temporal, config, clock, approvalSe
         const listId = listParams.shape.listId.parse(req.params.listId);
         if (!migrationListId.safeParse(listId).success || !(await onboardingOfList(database.sql, listId)))
           throw new AppError('not_found', 404, `migration list ${listId} not found`);
-        res.json(await pageMigrationList(database.sql, listId, cursor, limit));
+        res.json(await migrationListEntriesAfter(database.sql, listId, cursor, limit));
       },
     },
     {
@@ -399,7 +400,7 @@ export function onboardingRoutes({ database, temporal, config, clock, approvalSe
       },
       async handler(req, res) {
         const { reason, revertTo } = cancelBody.parse(req.body);
-        res.json(await cancelOnboardingById(database.db, await client(), onboardingParams.shape.id.parse(req.params.id), reason, revertTo));
+        res.json(await cancelOnboardingFor(database.db, await client(), onboardingParams.shape.id.parse(req.params.id), reason, revertTo));
       },
     },
   ];

@@ -1,6 +1,7 @@
 import { parse as parseForm } from 'node:querystring';
 import { type Request, type Response, Router } from 'express';
 import getRawBody from 'raw-body';
+import { idPattern } from '../../contract/vocabulary.js';
 import { findConnection, findConnectionForEmail } from '../../domain/connections.js';
 import { signalPilotLogin } from '../../domain/onboardingCommands.js';
 import { consumeSamlResponse } from '../../domain/saml/acs.js';
@@ -14,7 +15,7 @@ import { sendError } from '../middleware/errors.js';
 import { sendPage } from '../pages/layout.js';
 import { samlPostPage } from '../pages/samlPost.js';
 
-const connectionIdPattern = /^conn_[0-9a-f]{24}$/;
+const connectionIdPattern = idPattern('connection');
 
 /**
  * The ACS form's largest body: 257 KiB. It holds a SAMLResponse field of 241–256 KiB (the field limit

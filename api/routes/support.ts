@@ -1,12 +1,12 @@
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
-import { workflowIdFor } from '../../contract/onboarding.js';
+import { idPattern, workflowIdFor } from '../../contract/onboarding.js';
 import { recordAuditEvent } from '../../domain/audit.js';
 import { dnsTxtLookup, overrideDomainVerification, verifyDomainsByDns } from '../../domain/domainClaims.js';
 import { type MigrationListFilter as ListFilter, migrationListPage } from '../../domain/migrationListPages.js';
-import { confirmPilotFor } from '../../domain/onboardingCommands.js';
+import { confirmPilotFor, liveProblems } from '../../domain/onboardingCommands.js';
 import { findOnboarding } from '../../domain/onboardings.js';
 import { getOnboarding } from '../../domain/onboardingView.js';
-import { liveProblems, onboardingOverview } from '../../domain/supportOverview.js';
+import { onboardingOverview } from '../../domain/supportOverview.js';
 import { AppError } from '../../lib/errors.js';
 import { isDatabaseFailure } from '../../lib/process.js';
 import type { ApiDeps } from '../deps.js';
@@ -27,7 +27,7 @@ import { supportOnboardingPage } from '../pages/supportOnboarding.js';
 import { supportSignInPage } from '../pages/supportSignIn.js';
 import { domainOverrideForm } from '../schemas.js';
 
-const onboardingIdPattern = /^ob_[0-9a-f]{24}$/;
+const onboardingIdPattern = idPattern('onboarding');
 const listPageSize = 50;
 
 /** What a step just done says at the top of the onboarding's page (`?done=`). */

@@ -1,6 +1,6 @@
 // The CLI's commands: each names its arguments, checks them, makes its support API calls and prints the result.
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
   cancelledResponse,
   domainCheckResponse,
@@ -12,6 +12,8 @@ import {
   onboardingStartedResponse,
   pilotResponse,
 } from '../../api/responses.js';
+import { cancelBody } from '../../api/schemas.js';
+import { describeId, isId } from '../../contract/vocabulary.js';
 import type { CliContext, SupportApi } from './api.js';
 import { onboardingDetail, onboardingTable } from './format.js';
 import { watchOnboarding } from './watch.js';
@@ -294,7 +296,7 @@ export const commands: Record<string, Command> = {
     async run(ctx, { values, positionals, name }) {
       exactly(positionals, 1, name);
       const listId = positionals[0] ?? '';
-      if (!/^ml_[0-9a-f]{24}$/.test(listId)) throw new UsageError('LIST_ID is ml_ and 24 hex digits', name);
+      if (!isId('migrationList', listId)) throw new UsageError(`LIST_ID is ${describeId('migrationList')}`, name);
       const list = await ctx.api().request('POST', `/api/migration-lists/${listId}/send`, migrationSchema);
       print(ctx, values, list, listReport(list));
       return 0;
@@ -311,7 +313,7 @@ export const commands: Record<string, Command> = {
       const id = onboardingId(positionals[0], name);
       const reason = required(values, 'reason', name);
       const revertTo = string(values, 'revert-to');
-      const parsedRevert = z.enum(['enabled', 'none', 'keep']).optional().safeParse(revertTo);
+      const parsedRevert = cancelBody.shape.revertTo.safeParse(revertTo);
       if (!parsedRevert.success) throw new UsageError('--revert-to must be enabled, none or keep', name);
       const cancelled = await ctx
         .api()

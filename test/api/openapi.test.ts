@@ -4,10 +4,10 @@ import type { z } from 'zod';
 import type { OpenApiDocument } from '../../api/openapi.js';
 import type * as responses from '../../api/responses.js';
 import type { createAccount, createUser, getUser, setUserSsoState } from '../../domain/directory.js';
-import type { pageMigrationList } from '../../domain/migrationLists.js';
+import type { migrationListEntriesAfter } from '../../domain/migrationListPages.js';
 import type {
   buildMigrationListFor,
-  cancelOnboardingById,
+  cancelOnboardingFor,
   confirmPilotFor,
   nominatePilotUsersFor,
   startOnboarding,
@@ -259,8 +259,8 @@ describe('responses: what the API sends matches the documented schemas', () => {
     expectTypeOf<Returned<typeof nominatePilotUsersFor>>().toExtend<Documented<typeof responses.pilotResponse>>();
     expectTypeOf<Returned<typeof confirmPilotFor>>().toExtend<Documented<typeof responses.pilotResponse>>();
     expectTypeOf<Returned<typeof buildMigrationListFor>>().toExtend<Documented<typeof responses.migrationSchema>>();
-    expectTypeOf<Returned<typeof pageMigrationList>>().toExtend<Documented<typeof responses.migrationListPageResponse>>();
-    expectTypeOf<Returned<typeof cancelOnboardingById>>().toExtend<Documented<typeof responses.cancelledResponse>>();
+    expectTypeOf<Returned<typeof migrationListEntriesAfter>>().toExtend<Documented<typeof responses.migrationListPageResponse>>();
+    expectTypeOf<Returned<typeof cancelOnboardingFor>>().toExtend<Documented<typeof responses.cancelledResponse>>();
   });
 
   let idp: SimpleSamlIdp;
