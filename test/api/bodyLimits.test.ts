@@ -1,20 +1,11 @@
 // The support API reads JSON bodies of 1 MB, except a migration list by SIDs, whose documented maximum of
 // 200,000 SIDs is about 7.4 MB of JSON; anything larger is a 413 that names the limit, never a 500.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { supportToken, testDatabase } from '../support/deps.js';
-import { type SamlTestApp, startSamlTestApp } from '../support/saml-app.js';
+import { describe, expect, it } from 'vitest';
+import { supportToken } from '../support/deps.js';
+import { useApiEnv } from '../support/saml-app.js';
 
-const database = testDatabase();
-let app: SamlTestApp;
-
-beforeAll(async () => {
-  app = await startSamlTestApp(database);
-});
-afterAll(async () => {
-  await app?.close();
-  await database.close();
-});
+const { app } = useApiEnv();
 
 const megabytes = (n: number) => n * 1024 * 1024;
 // An onboarding that does not exist: past the parser, the route answers 404, which is not this file's concern.

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isoDurationPattern, maxDurationMs, parseIsoDurationMs } from '../../lib/duration.js';
-import { supportToken, testDatabase } from '../support/deps.js';
-import { type SamlTestApp, startSamlTestApp, uniqueDomain } from '../support/saml-app.js';
+import { supportToken } from '../support/deps.js';
+import { uniqueDomain, useApiEnv } from '../support/saml-app.js';
 
 const day = 24 * 60 * 60_000;
 
@@ -45,15 +45,7 @@ describe('parseIsoDurationMs', () => {
 });
 
 describe('durations in POST /api/onboardings', () => {
-  const database = testDatabase();
-  let app: SamlTestApp;
-  beforeAll(async () => {
-    app = await startSamlTestApp(database);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await database.close();
-  });
+  const { app } = useApiEnv();
 
   async function createOnboarding(options: Record<string, unknown>) {
     const domain = uniqueDomain();

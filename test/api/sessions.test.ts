@@ -3,18 +3,17 @@
 // endpoint exists yet (disabling a connection), straight in the database.
 import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { sessions, ssoConnections } from '../../db/schema.js';
-import { supportToken, testDatabase } from '../support/deps.js';
+import { supportToken } from '../support/deps.js';
 import { generateSelfSignedCertificate, type SelfSignedCertificate } from '../support/idp/self-signed.js';
 import { quickSignedResponse } from '../support/saml/fastSigner.js';
-import { createTestConnection, plannedConnection, type SamlTestApp, ssoUser, startSamlTestApp, uniqueDomain } from '../support/saml-app.js';
+import { createPlannedConnection, type plannedConnection, ssoUser, uniqueDomain, useApiEnv } from '../support/saml-app.js';
 
-const database = testDatabase();
+const { database, app } = useApiEnv();
 const idpEntityId = 'https://idp.example.test/metadata';
 const password = 'correct horse battery staple';
 const domain = uniqueDomain();
-let app: SamlTestApp;
 let idp: SelfSignedCertificate;
 type Planned = ReturnType<typeof plannedConnection>;
 let main: Planned;
@@ -23,27 +22,12 @@ let other: Planned;
 const email = (name: string) => `${name}.${randomBytes(3).toString('hex')}@${domain}`;
 
 async function connection(): Promise<Planned> {
-  const planned = plannedConnection(app.baseUrl);
-  await createTestConnection(database, {
-    id: planned.id,
-    idpEntityId,
-    ssoUrl: 'https://idp.example.test/sso',
-    ssoBinding: 'post',
-    emailDomains: [],
-    certificates: [idp.certificatePem],
-    status: 'active',
-  });
-  return planned;
+  return await createPlannedConnection(database, app.baseUrl, { idpEntityId, certificates: [idp.certificatePem], status: 'active' });
 }
 
 beforeAll(async () => {
-  app = await startSamlTestApp(database);
   idp = await generateSelfSignedCertificate({ commonName: 'idp.example.test' });
   [main, other] = [await connection(), await connection()];
-});
-afterAll(async () => {
-  await app?.close();
-  await database.close();
 });
 
 const cookieOf = (res: Response) => (res.headers.get('set-cookie') ?? '').split(';')[0] as string;

@@ -6,12 +6,11 @@ import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { desc, eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { SignedXml } from 'xml-crypto';
 import { auditEvents, sessions, users } from '../../db/schema.js';
 import { maxCertificatesPerConnection } from '../../domain/connections.js';
 import type { LoginRefusalCode } from '../../domain/saml/refusal.js';
-import { testDatabase } from '../support/deps.js';
 import { parseForms } from '../support/idp/browserless.js';
 import { generateSelfSignedCertificate, type SelfSignedCertificate } from '../support/idp/self-signed.js';
 import {
@@ -35,15 +34,14 @@ import {
   type WrappingVariant,
   wrapSignature,
 } from '../support/saml/craft.js';
-import { createTestConnection, plannedConnection, type SamlTestApp, ssoUser, startSamlTestApp, uniqueDomain } from '../support/saml-app.js';
+import { createPlannedConnection, type plannedConnection, ssoUser, uniqueDomain, useApiEnv } from '../support/saml-app.js';
 
-const database = testDatabase();
+const { database, app } = useApiEnv();
 const idpEntityId = 'https://idp.example.test/metadata';
 const domain = uniqueDomain();
 const email = (local: string) => `${local}@${domain}`;
 const alice = email('alice');
 
-let app: SamlTestApp;
 let idp: SelfSignedCertificate;
 let attacker: SelfSignedCertificate;
 type Planned = ReturnType<typeof plannedConnection>;
@@ -57,18 +55,12 @@ const sids = new Map<string, string>();
 const keyOf = (cert: SelfSignedCertificate): SigningKey => ({ keyPem: cert.privateKeyPem, certPem: cert.certificatePem });
 
 async function connection(input: { certificates?: string[]; emailAttribute?: string; status?: 'active' | 'disabled' } = {}) {
-  const planned = plannedConnection(app.baseUrl);
-  await createTestConnection(database, {
-    id: planned.id,
+  return await createPlannedConnection(database, app.baseUrl, {
     idpEntityId,
-    ssoUrl: 'https://idp.example.test/sso',
-    ssoBinding: 'post',
-    emailDomains: [],
     certificates: input.certificates ?? [idp.certificatePem],
     emailAttribute: input.emailAttribute ?? null,
     status: input.status ?? 'active',
   });
-  return planned;
 }
 
 async function user(address: string, at: Planned, state: 'none' | 'enabled' | 'enforced' = 'enforced') {
@@ -78,7 +70,6 @@ async function user(address: string, at: Planned, state: 'none' | 'enabled' | 'e
 }
 
 beforeAll(async () => {
-  app = await startSamlTestApp(database);
   [idp, attacker] = await Promise.all([
     generateSelfSignedCertificate({ commonName: 'idp.example.test' }),
     generateSelfSignedCertificate({ commonName: 'attacker.example.test' }),
@@ -96,11 +87,6 @@ beforeAll(async () => {
   await user(email('dora'), main, 'none');
   await user(email('erin'), other, 'enabled');
   await user(email('frank'), byAttribute);
-});
-
-afterAll(async () => {
-  await app?.close();
-  await database.close();
 });
 
 /** A response to `at`'s ACS from the configured IdP, signed by xmlsec1; `opts` override any part. */

@@ -5,13 +5,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consoleErrors, launchBrowser, type TestBrowser } from '../support/browser.js';
-import { testDatabase } from '../support/deps.js';
 import { parseForms } from '../support/idp/browserless.js';
 import { generateSelfSignedCertificate } from '../support/idp/self-signed.js';
-import { createTestConnection, plannedConnection, type SamlTestApp, startSamlTestApp } from '../support/saml-app.js';
+import { createTestConnection, plannedConnection, useApiEnv } from '../support/saml-app.js';
 
-const database = testDatabase();
-let app: SamlTestApp;
+const { database, app } = useApiEnv();
 let connection: ReturnType<typeof plannedConnection>;
 let idp: { server: Server; ssoUrl: string; posts: URLSearchParams[] };
 let browser: TestBrowser;
@@ -36,7 +34,6 @@ async function startStandInIdp() {
 }
 
 beforeAll(async () => {
-  app = await startSamlTestApp(database);
   idp = await startStandInIdp();
   connection = plannedConnection(app.baseUrl);
   const cert = await generateSelfSignedCertificate({ commonName: 'idp.example.test' });
@@ -54,8 +51,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await new Promise((resolve) => idp?.server.close(resolve));
-  await app?.close();
-  await database.close();
 });
 
 const loginUrl = (relayState = '/console/reports') =>

@@ -1,13 +1,11 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../db/schema.js';
-import { testDatabase } from '../support/deps.js';
 import { CookieJar, loginAtIdp, loginAtIdpByPost, parseForms } from '../support/idp/browserless.js';
 import { type SimpleSamlIdp, startSimpleSamlIdp } from '../support/idp/simplesamlphp.js';
-import { createTestConnection, plannedConnection, type SamlTestApp, ssoUser, startSamlTestApp, uniqueDomain } from '../support/saml-app.js';
+import { createTestConnection, plannedConnection, ssoUser, uniqueDomain, useApiEnv } from '../support/saml-app.js';
 
-const database = testDatabase();
-let app: SamlTestApp;
+const { database, app } = useApiEnv();
 let idp: SimpleSamlIdp;
 const domain = uniqueDomain();
 const alice = { username: 'alice', password: 'alice-pass', email: `alice@${domain}` };
@@ -17,7 +15,6 @@ let postConnection: ReturnType<typeof plannedConnection>;
 let aliceSid: string;
 
 beforeAll(async () => {
-  app = await startSamlTestApp(database);
   redirectConnection = plannedConnection(app.baseUrl);
   postConnection = plannedConnection(app.baseUrl);
   idp = await startSimpleSamlIdp({
@@ -44,8 +41,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await idp?.stop();
-  await app?.close();
-  await database.close();
 });
 
 /** Posts what the IdP's auto-posting form carries to our ACS, as the browser would. */

@@ -1,46 +1,29 @@
 // RelayState over HTTP: wherever it enters (the SP-initiated login, the ACS post), it leads only to a
 // path on this site. The ACS takes the RelayState the IdP echoes back; the login start hands it to the IdP.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { controlCharacterIn } from '../../lib/text.js';
-import { testDatabase } from '../support/deps.js';
 import { parseForms } from '../support/idp/browserless.js';
 import { generateSelfSignedCertificate, type SelfSignedCertificate } from '../support/idp/self-signed.js';
 import { signedResponse } from '../support/saml/craft.js';
-import { createTestConnection, plannedConnection, type SamlTestApp, ssoUser, startSamlTestApp, uniqueDomain } from '../support/saml-app.js';
+import { createPlannedConnection, type plannedConnection, ssoUser, uniqueDomain, useApiEnv } from '../support/saml-app.js';
 
-const database = testDatabase();
+const { database, app } = useApiEnv();
 const idpEntityId = 'https://idp.example.test/metadata';
 const alice = `alice@${uniqueDomain()}`;
-let app: SamlTestApp;
 let idp: SelfSignedCertificate;
 let byPost: ReturnType<typeof plannedConnection>;
 let byRedirect: ReturnType<typeof plannedConnection>;
 
 async function connection(ssoBinding: 'post' | 'redirect') {
-  const planned = plannedConnection(app.baseUrl);
-  await createTestConnection(database, {
-    id: planned.id,
-    idpEntityId,
-    ssoUrl: 'https://idp.example.test/sso',
-    ssoBinding,
-    emailDomains: [],
-    certificates: [idp.certificatePem],
-  });
-  return planned;
+  return await createPlannedConnection(database, app.baseUrl, { idpEntityId, ssoBinding, certificates: [idp.certificatePem] });
 }
 
 beforeAll(async () => {
-  app = await startSamlTestApp(database);
   idp = await generateSelfSignedCertificate({ commonName: 'idp.example.test' });
   byPost = await connection('post');
   byRedirect = await connection('redirect');
   await ssoUser(database, alice, 'enforced', byPost.id);
-});
-
-afterAll(async () => {
-  await app?.close();
-  await database.close();
 });
 
 /** A valid login at the ACS, carrying `relayState` as a browser would post it back from the IdP. */

@@ -2,24 +2,22 @@
 // pilot user's first login is still recorded (the workflow is told later, fire-and-forget).
 import { randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { onboardings, pilotUsers } from '../../db/schema.js';
 import { freePort } from '../../lib/ports.js';
-import { testDatabase } from '../support/deps.js';
 import { generateSelfSignedCertificate, type SelfSignedCertificate } from '../support/idp/self-signed.js';
 import { signedResponse } from '../support/saml/craft.js';
-import { createTestConnection, plannedConnection, type SamlTestApp, ssoUser, startSamlTestApp, uniqueDomain } from '../support/saml-app.js';
+import { createTestConnection, plannedConnection, ssoUser, uniqueDomain, useApiEnv } from '../support/saml-app.js';
 
-const database = testDatabase();
+// Nothing listens at its Temporal address.
+const { database, app } = useApiEnv({ env: async () => ({ TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}` }) });
 const idpEntityId = 'https://idp.example.test/metadata';
 const domain = uniqueDomain();
 const onboardingId = `ob_${randomBytes(12).toString('hex')}`;
-let app: SamlTestApp;
 let idp: SelfSignedCertificate;
 let planned: ReturnType<typeof plannedConnection>;
 
 beforeAll(async () => {
-  app = await startSamlTestApp(database, {}, { TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}` });
   idp = await generateSelfSignedCertificate({ commonName: 'idp.example.test' });
   planned = plannedConnection(app.baseUrl);
   await database.db.insert(onboardings).values({
@@ -40,10 +38,6 @@ beforeAll(async () => {
     emailDomains: [domain],
     certificates: [idp.certificatePem],
   });
-});
-afterAll(async () => {
-  await app?.close();
-  await database.close();
 });
 
 describe('logins while Temporal is unreachable', () => {

@@ -3,24 +3,17 @@
 // login counts only for the onboarding whose connection it came through.
 import { randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { onboardings, pilotUsers } from '../../db/schema.js';
-import { testDatabase } from '../support/deps.js';
 import { generateSelfSignedCertificate, type SelfSignedCertificate } from '../support/idp/self-signed.js';
 import { signedResponse } from '../support/saml/craft.js';
-import { createTestConnection, plannedConnection, type SamlTestApp, ssoUser, startSamlTestApp, uniqueDomain } from '../support/saml-app.js';
+import { createTestConnection, plannedConnection, ssoUser, uniqueDomain, useApiEnv } from '../support/saml-app.js';
 
-const database = testDatabase();
-let app: SamlTestApp;
+const { database, app } = useApiEnv();
 let idp: SelfSignedCertificate;
 
 beforeAll(async () => {
-  app = await startSamlTestApp(database);
   idp = await generateSelfSignedCertificate({ commonName: 'idp.example.test' });
-});
-afterAll(async () => {
-  await app?.close();
-  await database.close();
 });
 
 async function onboardingRow(domain: string): Promise<string> {

@@ -42,7 +42,13 @@ export async function startSamlTestApp(
  * For a test file (or describe block): its database, and the API on it as startSamlTestApp starts it, from
  * beforeAll to afterAll, when both are closed. `app` stands for the started API from the first test on.
  */
-export function useApiEnv(options: { overrides?: Partial<ApiDeps>; env?: NodeJS.ProcessEnv } = {}): {
+export function useApiEnv(
+  options: {
+    overrides?: Partial<ApiDeps>;
+    /** Settings for testConfig, or what makes them once beforeAll runs. */
+    env?: NodeJS.ProcessEnv | (() => Promise<NodeJS.ProcessEnv>);
+  } = {},
+): {
   database: Database;
   app: SamlTestApp;
 } {
@@ -53,7 +59,10 @@ export function useApiEnv(options: { overrides?: Partial<ApiDeps>; env?: NodeJS.
   });
   const app = startedForFile(
     'the API of useApiEnv()',
-    () => startSamlTestApp(database, options.overrides, options.env),
+    async () => {
+      const env = typeof options.env === 'function' ? await options.env() : options.env;
+      return await startSamlTestApp(database, options.overrides, env);
+    },
     (started) => started.close(),
   );
   return { database, app };
@@ -83,6 +92,26 @@ export function useSsoConnection(database: Database): { connectionId: string; do
 export function plannedConnection(baseUrl: string) {
   const id = newConnectionId();
   return { id, ...spEndpoints(baseUrl, id) };
+}
+
+/**
+ * A connection stored under an ID planned on `baseUrl`; returns its ID and SP endpoints. Unless told, its IdP
+ * signs in at https://idp.example.test/sso by HTTP-POST and it serves no email domain.
+ */
+export async function createPlannedConnection(
+  database: Database,
+  baseUrl: string,
+  input: Pick<ConnectionInput, 'idpEntityId' | 'certificates'> & Partial<Omit<ConnectionInput, 'id'>>,
+): Promise<ReturnType<typeof plannedConnection>> {
+  const planned = plannedConnection(baseUrl);
+  await createTestConnection(database, {
+    ssoUrl: 'https://idp.example.test/sso',
+    ssoBinding: 'post',
+    emailDomains: [],
+    ...input,
+    id: planned.id,
+  });
+  return planned;
 }
 
 export async function createTestConnection(database: Database, input: Omit<ConnectionInput, 'customerName'> & { customerName?: string }) {
