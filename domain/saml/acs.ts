@@ -1,21 +1,16 @@
-import type { Db } from '../../db/client.js';
 import { auditType } from '../audit.js';
 import { type Connection, type IdpCertificate, spEndpoints, validCertificates } from '../connections.js';
 import { asciiLower } from '../directory.js';
 import { newSessionToken } from '../sessions.js';
 import { checkXmlShape, decodeSamlResponse, ns, parseStrict, preflightResponse } from './document.js';
 import { LoginRefused } from './refusal.js';
-import { serviceProviderFor } from './serviceProvider.js';
+import { type ServiceProviderOptions, serviceProviderFor } from './serviceProvider.js';
 import { readSignedLogin } from './signedAssertion.js';
 import { findSigningCertificate } from './signingCertificate.js';
 
-export interface AcsDeps {
-  db: Db;
-  publicBaseUrl: string;
-  clockSkewMs: number;
+export interface AcsDeps extends ServiceProviderOptions {
   /** SAML_MAX_ASSERTION_AGE_MS: how long after its IssueInstant an assertion is accepted. */
   maxAssertionAgeMs: number;
-  now: () => Date;
 }
 
 /** The request's identifiers, for the success audit event written with the session. */
