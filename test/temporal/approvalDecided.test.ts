@@ -2,28 +2,19 @@
 // sends the decision to the workflow through the one Temporal gateway, gives the link back when that
 // fails, and leaves an `approval.decided` audit event once the workflow has it.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { workflowIdFor } from '../../contract/onboarding.js';
 import { decideApproval } from '../../domain/approvalDecision.js';
 import { findApproval, issueApproval } from '../../domain/approvals.js';
 import { createLogger } from '../../lib/logger.js';
-import { approvalSecret as secret, testConfig, testDatabase } from '../support/deps.js';
+import { approvalSecret as secret, testConfig } from '../support/deps.js';
 import { recordHistory } from '../support/histories.js';
-import { type OnboardingTestEnv, startOnboardingEnv } from '../support/onboarding-env.js';
+import { useOnboardingEnv } from '../support/onboarding-env.js';
 import { approvalLinkFromMail, createDomainUsers, onboardingAtPilotByFields, postApproval } from '../support/onboarding-http.js';
 
-const database = testDatabase();
-let env: OnboardingTestEnv;
+const { database, env } = useOnboardingEnv();
 const options = { reminderEvery: 'PT1H', approvalTimeout: 'P1D', notifyUsers: false };
 const logger = createLogger(testConfig({ LOG_LEVEL: 'silent' }), 'test');
-
-beforeAll(async () => {
-  env = await startOnboardingEnv(database);
-});
-afterAll(async () => {
-  await env?.close();
-  await database.close();
-});
 
 const newDomain = (prefix: string) => `${prefix}-${randomBytes(3).toString('hex')}.test`;
 const decidedEvents = async (onboardingId: string) =>

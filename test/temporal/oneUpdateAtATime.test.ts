@@ -4,11 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDatabase } from '../support/deps.js';
-import { type OnboardingTestEnv, startOnboardingEnv } from '../support/onboarding-env.js';
+import { useOnboardingEnv } from '../support/onboarding-env.js';
 
-const database = testDatabase();
-let env: OnboardingTestEnv;
+const { env } = useOnboardingEnv();
 let server: Server;
 let metadataUrl: string;
 const seen = { requests: 0, inFlight: 0, maxInFlight: 0 };
@@ -16,7 +14,6 @@ const seen = { requests: 0, inFlight: 0, maxInFlight: 0 };
 const overlapWindowMs = 2_000;
 
 beforeAll(async () => {
-  env = await startOnboardingEnv(database);
   // A metadata server that holds each request until another arrives (or the window passes), so two
   // fetches in flight together are seen together; it answers 404, which the intake reports as a problem.
   const waiting: (() => void)[] = [];
@@ -45,8 +42,6 @@ beforeAll(async () => {
 afterAll(async () => {
   server?.closeAllConnections();
   await new Promise((resolve) => server?.close(resolve));
-  await env?.close();
-  await database.close();
 });
 
 describe('two IdP submissions sent at once', () => {
