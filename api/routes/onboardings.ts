@@ -1,129 +1,35 @@
-import { z } from 'zod';
-import type { IdpConfigSubmission, Problem } from '../../contract/onboarding.js';
-import {
-  dnsTxtLookup,
-  domainStatuses,
-  domainUnverified,
-  overrideDomainVerification,
-  unverifiedDomains,
-  verifyDomainsByDns,
-} from '../../domain/domainClaims.js';
-import { validateIdpConfig } from '../../domain/idpConfig/index.js';
-import { migrationListEntriesAfter } from '../../domain/migrationListPages.js';
-import { onboardingOfList } from '../../domain/migrationLists.js';
-import {
-  buildMigrationListFor,
-  cancelOnboardingFor,
-  confirmPilotFor,
-  nominatePilotUsersFor,
-  sendMigrationListFor,
-  startOnboarding,
-  submitIdpConfigFor,
-} from '../../domain/onboardingCommands.js';
-import { findOnboarding, invalidIdpConfig, listOnboardings } from '../../domain/onboardings.js';
+import { dnsTxtLookup, domainStatuses, overrideDomainVerification, verifyDomainsByDns } from '../../domain/domainClaims.js';
+import { cancelOnboardingFor, confirmPilotFor, nominatePilotUsersFor, startOnboarding } from '../../domain/onboardingCommands.js';
+import { findOnboarding, listOnboardings } from '../../domain/onboardings.js';
 import { getOnboarding } from '../../domain/onboardingView.js';
-import { AppError } from '../../lib/errors.js';
-import { controlCharacterIn, refuseControlCharacters } from '../../lib/text.js';
 import { type ApiRoute, errorAnswer, invalidRequest } from '../apiRoute.js';
 import type { ApiDeps } from '../deps.js';
 import {
   cancelledResponse,
   domainCheckResponse,
   domainsResponse,
-  idpConfigAcceptedResponse,
-  migrationListPageResponse,
-  migrationSchema,
   onboardingListResponse,
   onboardingResponse,
   onboardingStartedResponse,
   pilotResponse,
 } from '../responses.js';
+import { cancelBody, createOnboardingBody, domainOverrideBody, pilotUsersBody } from '../schemas.js';
+import { idpConfigRoute } from './idpConfig.js';
+import { migrationListRoutes } from './migrationLists.js';
 import {
-  cancelBody,
-  createOnboardingBody,
-  domainOverrideBody,
-  domainParam,
-  idpConfigFieldsBody,
-  idpConfigQuery,
-  idpConfigUrlBody,
-  idpMetadataTypes,
-  migrationListBody,
-  migrationListId,
-  migrationListQuery,
-  pilotUsersBody,
-} from '../schemas.js';
-
-/**
- * The JSON forms of `idp-config`: the route parses a body naming `metadataUrl` with the first, any other
- * with the second; both are strict, so a body matches at most one. Only the document uses this union.
- */
-const idpConfigJsonBody = z
-  .union([idpConfigUrlBody, idpConfigFieldsBody])
-  .meta({ id: 'IdpConfigJsonRequest', description: 'A metadata URL, or the IdP details field by field' });
-
-/**
- * A migration list by SIDs may name up to 200,000 users (~7.4 MB of JSON, api/schemas.ts); only that
- * route reads more than the API's 1 MB (api/app.ts).
- */
-const migrationListBodyLimit = 8 * 1024 * 1024;
-
-const onboardingNotFound = errorAnswer('not_found: no onboarding with this ID');
-const refused = errorAnswer(
-  'wrong_stage (or another refusal of the workflow, named by `code`): the onboarding is not at a stage that allows this',
-);
-const domainUnverifiedOrWrongStage = errorAnswer("domain_unverified: a domain's ownership is not verified yet; or wrong_stage");
-const noSuchList = errorAnswer('not_found: no such list');
-const onboardingParams = z.object({
-  id: z.string().meta({ description: 'Onboarding ID', example: 'ob_0123456789abcdef01234567' }),
-});
-const domainParams = onboardingParams.extend({ domain: domainParam });
-const listParams = z.object({
-  listId: z.string().meta({ description: 'Migration list ID', example: 'ml_0123456789abcdef01234567' }),
-});
+  domainParams,
+  domainUnverifiedOrWrongStage,
+  onboardingNotFound,
+  onboardingParams,
+  refused,
+  requireVerifiedDomains,
+} from './onboardingShared.js';
 
 /** An onboarding from IdP details to SSO enforced (support token). */
-export function onboardingRoutes({ database, temporal, config, clock, approvalSecret }: ApiDeps): ApiRoute[] {
+export function onboardingRoutes(deps: ApiDeps): ApiRoute[] {
+  const { database, temporal, config, clock, approvalSecret } = deps;
   const client = async () => (await temporal()).client;
   const txtLookup = dnsTxtLookup(config.dnsResolver);
-  /** Pilot users and migration lists move real users: only once the customer has shown it owns every domain. */
-  const requireVerifiedDomains = async (id: string) => {
-    await findOnboarding(database.db, id);
-    const unverified = await unverifiedDomains(database.db, id);
-    if (unverified.length > 0) throw domainUnverified(unverified);
-  };
-
-  /**
-   * A body the schema refuses still gets every problem at once: the schema's (types, lengths, unknown
-   * fields, control characters) and, for the fields that are text, what the IdP validation finds in
-   * them (an ftp:// SSO URL, a certificate that is not one), in one 422 invalid_idp_config.
-   */
-  const schemaProblems = (error: z.ZodError): Problem[] =>
-    error.issues.map((issue) => ({
-      field: issue.path.join('.') || 'body',
-      code: 'invalid_field',
-      message: `${issue.path.join('.') || 'the body'}: ${issue.message}`,
-    }));
-  const everyFieldProblem = async (body: unknown, error: z.ZodError) => {
-    const raw = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
-    const text = (value: unknown) => (typeof value === 'string' && controlCharacterIn(value, true) === undefined ? value : undefined);
-    const refusedByTheSchema = schemaProblems(error);
-    const refused = new Set(refusedByTheSchema.map((p) => p.field.split('.')[0]));
-    const checked = await validateIdpConfig(
-      {
-        kind: 'fields',
-        entityId: text(raw.entityId) ?? '',
-        ssoUrl: text(raw.ssoUrl) ?? '',
-        ssoBinding: raw.ssoBinding === 'post' ? 'post' : 'redirect',
-        certificates: Array.isArray(raw.certificates) ? raw.certificates.map(text).filter((c): c is string => c !== undefined) : [],
-        logoutRedirectUrl: text(raw.logoutRedirectUrl),
-      },
-      { allowPrivateAddresses: config.allowPrivateIdpUrls, now: clock.now() },
-    );
-    // A field the schema refused is named once, by the schema.
-    const found = checked.ok ? [] : checked.problems.filter((p) => !refused.has(p.field.split(/[.[]/)[0]));
-    return invalidIdpConfig([...refusedByTheSchema, ...found]);
-  };
-
   return [
     {
       method: 'post',
@@ -180,57 +86,7 @@ export function onboardingRoutes({ database, temporal, config, clock, approvalSe
         );
       },
     },
-    {
-      // An IdP metadata document as the body, or JSON naming a metadata URL or the fields one by one.
-      method: 'post',
-      path: '/onboardings/:id/idp-config',
-      operationId: 'submitIdpConfig',
-      tag: 'onboardings',
-      summary: "Submit the customer's IdP configuration",
-      description:
-        'The IdP metadata document as the body (`emailAttribute` then goes in the query), or JSON naming a metadata URL, ' +
-        'or JSON with the fields one by one. Every problem is reported at once.',
-      params: onboardingParams,
-      query: idpConfigQuery,
-      textBody: {
-        types: idpMetadataTypes,
-        limit: '1mb',
-        description: 'The SAML 2.0 metadata of the IdP (an EntityDescriptor), at most 1 MB',
-      },
-      body: idpConfigJsonBody,
-      responses: {
-        200: {
-          description: 'Accepted: the connection (the SP details to send the customer) and any warnings',
-          schema: idpConfigAcceptedResponse,
-        },
-        400: invalidRequest,
-        404: onboardingNotFound,
-        409: refused,
-        422: errorAnswer(
-          'invalid_idp_config: `details` lists every problem as {field, code, message}: a JSON body the schema refuses ' +
-            '(code invalid_field) together with what the validation finds in its other fields',
-        ),
-      },
-      async handler(req, res) {
-        let submission: IdpConfigSubmission;
-        if (req.is(idpMetadataTypes)) {
-          if (typeof req.body !== 'string' || req.body.trim() === '')
-            throw new AppError('invalid_request', 400, 'the metadata document is empty');
-          // XML allows tab and line breaks among the C0 controls, nothing else: free text's rule.
-          refuseControlCharacters(req.body, 'the metadata document');
-          submission = { kind: 'metadata', xml: req.body, ...idpConfigQuery.parse(req.query) };
-        } else if (req.body && typeof req.body === 'object' && 'metadataUrl' in req.body) {
-          const body = idpConfigUrlBody.safeParse(req.body);
-          if (!body.success) throw invalidIdpConfig(schemaProblems(body.error));
-          submission = { kind: 'metadataUrl', url: body.data.metadataUrl, emailAttribute: body.data.emailAttribute };
-        } else {
-          const fields = idpConfigFieldsBody.safeParse(req.body ?? {});
-          if (!fields.success) throw await everyFieldProblem(req.body, fields.error);
-          submission = { kind: 'fields', ...fields.data };
-        }
-        res.json(await submitIdpConfigFor(database.db, await client(), onboardingParams.shape.id.parse(req.params.id), submission));
-      },
-    },
+    idpConfigRoute(deps),
     {
       // Looks up each unverified domain's TXT record now; verified ones stay verified.
       method: 'post',
@@ -289,7 +145,7 @@ export function onboardingRoutes({ database, temporal, config, clock, approvalSe
       async handler(req, res) {
         const { emails } = pilotUsersBody.parse(req.body);
         const id = onboardingParams.shape.id.parse(req.params.id);
-        await requireVerifiedDomains(id);
+        await requireVerifiedDomains(database, id);
         res.json(await nominatePilotUsersFor(database.db, await client(), id, emails));
       },
     },
@@ -309,81 +165,7 @@ export function onboardingRoutes({ database, temporal, config, clock, approvalSe
         res.json(await confirmPilotFor(database.db, await client(), onboardingParams.shape.id.parse(req.params.id)));
       },
     },
-    {
-      method: 'post',
-      path: '/onboardings/:id/migration-list',
-      operationId: 'buildMigrationList',
-      tag: 'onboardings',
-      summary: 'Build the migration list; the customer reviews it by the mailed link',
-      params: onboardingParams,
-      body: migrationListBody,
-      jsonLimit: migrationListBodyLimit,
-      responses: {
-        202: { description: 'Built and waiting for the review (or, with send false, a draft to preview)', schema: migrationSchema },
-        400: invalidRequest,
-        404: onboardingNotFound,
-        409: domainUnverifiedOrWrongStage,
-        422: errorAnswer(
-          'domain_not_in_onboarding: a `domain` list names a domain this onboarding does not hold; empty_list: nobody is on the list, so it is not sent (details: the problems); or the list cannot be built from this source',
-        ),
-      },
-      async handler(req, res) {
-        const { send, ...source } = migrationListBody.parse(req.body);
-        const id = onboardingParams.shape.id.parse(req.params.id);
-        await requireVerifiedDomains(id);
-        const list = await buildMigrationListFor(database.db, await client(), id, {
-          ...source,
-          ...(send === false ? { draft: true } : {}),
-        });
-        const empty = list.status !== 'draft' && list.problems.find((p) => p.code === 'empty_list');
-        if (empty) throw new AppError('empty_list', 422, empty.message, list.problems);
-        res.status(202).json(list);
-      },
-    },
-    {
-      // A draft (built with send: false) goes out for review.
-      method: 'post',
-      path: '/migration-lists/:listId/send',
-      operationId: 'sendMigrationList',
-      tag: 'onboardings',
-      summary: 'Send a draft list (built with send false) to the customer for review',
-      params: listParams,
-      responses: {
-        202: { description: 'Sent: the draft is the version under review', schema: migrationSchema },
-        400: invalidRequest,
-        404: noSuchList,
-        409: errorAnswer('not_a_draft: this list is not the draft waiting to be sent; or wrong_stage'),
-        422: errorAnswer('empty_list: the draft has no users'),
-      },
-      async handler(req, res) {
-        // The path's own check (400) is the ID format; a well-formed ID of no list is a 404.
-        const listId = migrationListId.parse(req.params.listId);
-        const onboardingId = await onboardingOfList(database.sql, listId);
-        if (!onboardingId) throw new AppError('not_found', 404, `migration list ${listId} not found`);
-        res.status(202).json(await sendMigrationListFor(database.db, await client(), onboardingId, listId));
-      },
-    },
-    {
-      method: 'get',
-      path: '/migration-lists/:listId',
-      operationId: 'getMigrationListPage',
-      tag: 'onboardings',
-      summary: 'A page of a migration list, in user SID order',
-      params: listParams,
-      query: migrationListQuery,
-      responses: {
-        200: { description: 'A page', schema: migrationListPageResponse },
-        400: invalidRequest,
-        404: noSuchList,
-      },
-      async handler(req, res) {
-        const { cursor, limit } = migrationListQuery.parse(req.query);
-        const listId = listParams.shape.listId.parse(req.params.listId);
-        if (!migrationListId.safeParse(listId).success || !(await onboardingOfList(database.sql, listId)))
-          throw new AppError('not_found', 404, `migration list ${listId} not found`);
-        res.json(await migrationListEntriesAfter(database.sql, listId, cursor, limit));
-      },
-    },
+    ...migrationListRoutes(deps),
     {
       method: 'post',
       path: '/onboardings/:id/cancel',
