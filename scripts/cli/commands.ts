@@ -14,61 +14,10 @@ import {
 } from '../../api/responses.js';
 import { cancelBody } from '../../api/schemas.js';
 import { describeId, isId } from '../../contract/vocabulary.js';
-import type { CliContext, SupportApi } from './api.js';
+import type { SupportApi } from './api.js';
+import { type Command, exactly, onboardingId, onboardingPath, print, required, string, strings, UsageError } from './args.js';
 import { onboardingDetail, onboardingTable } from './format.js';
 import { watchOnboarding } from './watch.js';
-
-/** The command line itself is wrong: exit 2 with the usage. */
-export class UsageError extends Error {
-  constructor(
-    message: string,
-    readonly command?: string,
-  ) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
-
-type OptionSpec = { type: 'string' | 'boolean'; multiple?: boolean };
-type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
-
-export interface Command {
-  usage: string;
-  summary: string;
-  options?: Record<string, OptionSpec>;
-  /** Prints the API's JSON answer with --json. */
-  json?: boolean;
-  run(ctx: CliContext, args: { values: Values; positionals: string[]; name: string }): Promise<number | undefined>;
-}
-
-const string = (values: Values, name: string): string | undefined => {
-  const value = values[name];
-  return typeof value === 'string' ? value : undefined;
-};
-const strings = (values: Values, name: string): string[] => {
-  const value = values[name];
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-};
-const required = (values: Values, name: string, command: string): string => {
-  const value = string(values, name);
-  if (value === undefined || value === '') throw new UsageError(`--${name} is required`, command);
-  return value;
-};
-
-/** IDs go into URL paths: anything but an ID's characters (`..`, `/`) could reach another endpoint. */
-function onboardingId(value: string | undefined, command: string): string {
-  if (value === undefined) throw new UsageError('the onboarding ID is missing', command);
-  if (!/^[A-Za-z0-9_-]{1,100}$/.test(value)) throw new UsageError(`${JSON.stringify(value)} is not an onboarding ID (ob_…)`, command);
-  return value;
-}
-
-function exactly(positionals: string[], count: number, command: string) {
-  if (positionals.length > count) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[count])}`, command);
-}
-
-const print = (ctx: CliContext, values: Values, answer: unknown, text: string) =>
-  ctx.out(values.json ? JSON.stringify(answer, null, 2) : text);
-const onboardingPath = (id: string, action = '') => `/api/onboardings/${id}${action}`;
 
 export const commands: Record<string, Command> = {
   start: {

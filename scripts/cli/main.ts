@@ -4,7 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ApiRefusal, ApiUnreachable, type CliContext, supportApi } from './api.js';
-import { type Command, commands, UsageError } from './commands.js';
+import { type Command, UsageError } from './args.js';
+import { commands } from './commands.js';
 import { cancelledExitCode } from './watch.js';
 
 export const exitCodes = { ok: 0, refused: 1, usage: 2, unreachable: 3, cancelled: cancelledExitCode } as const;
