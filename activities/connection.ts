@@ -35,6 +35,7 @@ export function connectionActivities({ database, mailer, clock, config, approval
         emailAttribute: input.config.emailAttribute,
         emailDomains: input.emailDomains,
         certificates: input.config.certificates,
+        idpMetadataUrl: input.config.metadataUrl ?? null,
         // Draft until every domain's ownership is verified (domain/domainClaims.ts); then it goes active.
         status: await connectionStatusFor(db, input.onboardingId),
       });

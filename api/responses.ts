@@ -4,9 +4,11 @@ import { z } from 'zod';
 import {
   approvalSteps,
   authMethods,
+  certificateStates,
   listStatuses,
   migrationMethods,
   pilotRefusalCodes,
+  ssoBindings,
   ssoStates,
   stages,
 } from '../contract/vocabulary.js';
@@ -75,6 +77,45 @@ export const connectionSchema = z
     status: z.string(),
   })
   .meta({ id: 'Connection' });
+
+export const certificateSchema = z
+  .object({
+    fingerprintSha256: z.string(),
+    subject: z.string(),
+    notBefore: timestamp,
+    notAfter: timestamp,
+    daysLeft: z.number().int().meta({ description: 'Whole days until notAfter; negative once expired' }),
+    state: z.enum(certificateStates).meta({ description: 'current and next verify logins; retired no longer does' }),
+  })
+  .meta({ id: 'Certificate' });
+
+export const connectionDetailResponse = z
+  .object({
+    id: z.string(),
+    onboardingId: z.string().nullable(),
+    status: z.enum(['pending', 'active', 'disabled']),
+    spEntityId: z.string(),
+    acsUrl: z.string(),
+    metadataUrl: z.string(),
+    domains: z.array(z.string()),
+    idp: z.object({
+      vendor: z.string().meta({ description: 'The IdP as its entity ID names it: entra, okta, google, adfs, keycloak, …, other' }),
+      entityId: z.string(),
+      ssoUrl: z.string(),
+      ssoBinding: z.enum(ssoBindings),
+      logoutRedirectUrl: z.string().nullable(),
+      emailAttribute: z.string().nullable(),
+      metadataUrl: z.string().nullable(),
+      certificates: z.array(certificateSchema),
+    }),
+    lastLoginAt: timestamp.nullable(),
+    lastTest: z.null().meta({ description: 'The last test sign-in (not yet recorded: always null)' }),
+  })
+  .meta({ id: 'ConnectionDetail' });
+
+export const connectionDisabledResponse = connectionDetailResponse
+  .extend({ lockedOut: z.number().int().meta({ description: 'Users enforced on it, who now cannot sign in either way' }) })
+  .meta({ id: 'ConnectionDisabled' });
 
 export const pilotResponse = z
   .object({

@@ -197,3 +197,41 @@ export const approvalForm = z.object({
     .pipe(z.array(userSidSchema))
     .optional(),
 });
+
+/** Why support changes a live connection: required, kept in the audit event. */
+const changeReason = freeText().trim().min(1, 'must say why').max(1000).meta({ description: 'Why: kept in the audit event' });
+
+export const connectionParams = z.object({
+  id: z
+    .string()
+    .regex(idPattern('connection'), `must be a connection ID (${describeId('connection')})`)
+    .meta({ example: 'conn_0123456789abcdef01234567' }),
+});
+export const certificateParams = connectionParams.extend({
+  fingerprintSha256: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'must be a SHA-256 fingerprint (64 hex digits)')
+    .meta({ description: "The certificate's SHA-256 fingerprint, as GET /api/connections/{id} shows it" }),
+});
+
+export const connectionEditBody = z
+  .strictObject({
+    ssoUrl: plainText().trim().min(1, 'must not be empty').max(2048).optional(),
+    ssoBinding: z.enum(ssoBindings).optional(),
+    logoutRedirectUrl: plainText().trim().max(2048).nullable().optional().meta({ description: 'null removes it' }),
+    // Checked by the domain with the other fields, so that every problem of an edit comes back in one 422.
+    emailAttribute: plainText()
+      .max(256)
+      .nullable()
+      .optional()
+      .meta({ description: 'The SAML attribute that carries the email address; null: the NameID (format emailAddress) does' }),
+    metadataUrl: plainText().trim().max(2048).nullable().optional().meta({ description: "The IdP's metadata URL; null: none" }),
+    reason: changeReason,
+  })
+  .meta({ id: 'ConnectionEditRequest', description: "Changes to a live connection's IdP details; the fields left out stay as they are" });
+
+export const certificateBody = z
+  .strictObject({ certificate: freeText().min(1).max(16_384).meta({ description: 'PEM or base64 DER' }), reason: changeReason })
+  .meta({ id: 'CertificateRequest' });
+
+export const changeReasonBody = z.strictObject({ reason: changeReason }).meta({ id: 'ChangeReasonRequest' });

@@ -35,6 +35,13 @@ export type SsoBinding = (typeof ssoBindings)[number];
 export const connectionStatuses = ['draft', 'active', 'disabled'] as const;
 export type ConnectionStatus = (typeof connectionStatuses)[number];
 
+/**
+ * A signing certificate of a connection: `current` verifies logins; `next` verifies them too and is the
+ * IdP's announced successor (from its metadata); `retired` no longer verifies and is kept for the record.
+ */
+export const certificateStates = ['current', 'next', 'retired'] as const;
+export type CertificateState = (typeof certificateStates)[number];
+
 export const migrationMethods = ['domain', 'userSids', 'accountSids'] as const;
 export type MigrationMethod = (typeof migrationMethods)[number];
 

@@ -16,6 +16,7 @@ import {
 import {
   approvalSteps,
   authMethods,
+  certificateStates,
   connectionStatuses,
   listStatuses,
   mailStatuses,
@@ -38,6 +39,7 @@ export const migrationMethod = pgEnum('migration_method', migrationMethods);
 export const migrationListStatus = pgEnum('migration_list_status', listStatuses);
 export const mailStatus = pgEnum('mail_status', mailStatuses);
 export const authMethod = pgEnum('auth_method', authMethods);
+export const certificateState = pgEnum('certificate_state', certificateStates);
 
 export const accounts = pgTable(
   'accounts',
@@ -62,6 +64,8 @@ export const ssoConnections = pgTable(
     /** null: the NameID (format emailAddress) carries the email; otherwise the attribute's name. */
     emailAttribute: text('email_attribute'),
     emailDomains: text('email_domains').array().notNull().default(sql`'{}'::text[]`),
+    /** Where the IdP publishes its metadata, when the customer gave it: the certificate refresh reads it. */
+    idpMetadataUrl: text('idp_metadata_url'),
     status: connectionStatus('status').notNull().default('draft'),
     createdAt: createdAt(),
     updatedAt: tstz('updated_at').notNull().defaultNow(),
@@ -79,6 +83,8 @@ export const connectionCertificates = pgTable(
     pem: text('pem').notNull(),
     notBefore: tstz('not_before').notNull(),
     notAfter: tstz('not_after').notNull(),
+    state: certificateState('state').notNull().default('current'),
+    retiredAt: tstz('retired_at'),
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.connectionId, t.fingerprintSha256] })],

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
-import { mintId } from '../contract/vocabulary.js';
+import { type CertificateState, type ConnectionStatus, mintId } from '../contract/vocabulary.js';
 import type { Db } from '../db/client.js';
 import { connectionCertificates, ssoConnections, users } from '../db/schema.js';
 import { AppError } from '../lib/errors.js';
@@ -29,7 +29,9 @@ export interface ConnectionInput {
   emailAttribute?: string | null;
   emailDomains: string[];
   certificates: string[];
-  status?: 'draft' | 'active' | 'disabled';
+  /** Where the IdP publishes its metadata, when it was given by URL. */
+  idpMetadataUrl?: string | null;
+  status?: ConnectionStatus;
 }
 
 export interface IdpCertificate {
@@ -37,6 +39,8 @@ export interface IdpCertificate {
   fingerprintSha256: string;
   notBefore: Date;
   notAfter: Date;
+  /** Absent for a certificate not stored yet (it is `current` once saved). */
+  state?: CertificateState;
 }
 
 export interface Connection {
@@ -49,7 +53,8 @@ export interface Connection {
   logoutRedirectUrl: string | null;
   emailAttribute: string | null;
   emailDomains: string[];
-  status: 'draft' | 'active' | 'disabled';
+  idpMetadataUrl: string | null;
+  status: ConnectionStatus;
   certificates: IdpCertificate[];
 }
 
@@ -105,6 +110,7 @@ export async function upsertConnection(db: Db, input: ConnectionInput): Promise<
       logoutRedirectUrl: input.logoutRedirectUrl ?? null,
       emailAttribute: input.emailAttribute ?? null,
       emailDomains,
+      idpMetadataUrl: input.idpMetadataUrl ?? null,
       status: input.status ?? 'active',
       updatedAt: new Date(),
     };
@@ -138,8 +144,15 @@ export async function findConnection(db: Db, id: string): Promise<Connection | u
     logoutRedirectUrl: row.logoutRedirectUrl,
     emailAttribute: row.emailAttribute,
     emailDomains: row.emailDomains,
+    idpMetadataUrl: row.idpMetadataUrl,
     status: row.status,
-    certificates: certs.map((c) => ({ pem: c.pem, fingerprintSha256: c.fingerprintSha256, notBefore: c.notBefore, notAfter: c.notAfter })),
+    certificates: certs.map((c) => ({
+      pem: c.pem,
+      fingerprintSha256: c.fingerprintSha256,
+      notBefore: c.notBefore,
+      notAfter: c.notAfter,
+      state: c.state,
+    })),
   };
 }
 
@@ -152,9 +165,12 @@ export async function findConnectionForEmail(db: Db, email: string): Promise<Con
   return id ? findConnection(db, id) : undefined;
 }
 
-/** Certificates that may verify a signature now: any one currently valid, so an IdP can rotate. */
+/**
+ * Certificates that may verify a signature now: any one currently valid and not retired (current or
+ * next), so an IdP can rotate without a gap.
+ */
 export function validCertificates(connection: Connection, now: Date): IdpCertificate[] {
-  return connection.certificates.filter((c) => c.notBefore <= now && now <= c.notAfter);
+  return connection.certificates.filter((c) => c.state !== 'retired' && c.notBefore <= now && now <= c.notAfter);
 }
 
 /** The PEM of `validCertificates`. */
@@ -165,6 +181,8 @@ export function currentCertificates(connection: Connection, now: Date): string[]
 /** A cached `findConnection` for the Assertion Consumer Service; one per API app (`buildApiDeps`), never per module. */
 export interface ConnectionCache {
   find(db: Db, id: string): Promise<Connection | undefined>;
+  /** Drops one connection, after a change made in this process (other processes see it within `ttlMs`). */
+  forget(id: string): void;
 }
 
 /**
@@ -196,6 +214,9 @@ export function createConnectionCache(options: { ttlMs?: number; maxEntries?: nu
       }
       entries.set(id, { connection, expiresAt: Date.now() + ttlMs });
       return connection;
+    },
+    forget(id) {
+      entries.delete(id);
     },
   };
 }

@@ -2,6 +2,7 @@
 // URL or plain fields; every problem is collected so one correction round fixes them all.
 import type { IdpConfigSubmission, Problem } from '../../contract/onboarding.js';
 import { checkCertificate, checkCertificateCount } from './certificates.js';
+import { emailAttributePattern } from './edit.js';
 import { checkEntityId, defaultMaxMetadataBytes, type IdpDetails, readMetadata } from './metadata.js';
 import { fetchMetadataDocument, type MetadataFetchOptions } from './metadataFetch.js';
 import { type Report, urlProblems } from './problems.js';
@@ -15,6 +16,8 @@ export interface ValidIdpConfig {
   certificates: string[];
   logoutRedirectUrl: string | null;
   emailAttribute: string | null;
+  /** The metadata URL the details were read from (absent in results recorded before it was kept). */
+  metadataUrl?: string | null;
 }
 
 export interface IdpConfigOptions extends MetadataFetchOptions {
@@ -42,7 +45,7 @@ export async function validateIdpConfig(submission: IdpConfigSubmission, options
     ? details.certificates.map((input, index) => checkCertificate(input, index, options.now, problems, warnings))
     : [];
   const emailAttribute = submission.emailAttribute;
-  if (emailAttribute !== undefined && !/^[^\s\p{C}]{1,256}$/u.test(emailAttribute)) {
+  if (emailAttribute !== undefined && !emailAttributePattern.test(emailAttribute)) {
     problem('emailAttribute', 'email_attribute_invalid', 'emailAttribute must be 1 to 256 printable characters without spaces');
   }
 
@@ -60,6 +63,7 @@ export async function validateIdpConfig(submission: IdpConfigSubmission, options
       certificates: [...new Set(certificates.filter((pem) => pem !== undefined))],
       logoutRedirectUrl: logoutRedirectUrl ?? null,
       emailAttribute: emailAttribute ?? null,
+      ...(submission.kind === 'metadataUrl' ? { metadataUrl: submission.url.trim() } : {}),
     },
     warnings,
   };

@@ -45,6 +45,7 @@ const expectDocumentedResponse = (method: Method, path: string, res: { status: n
 
 const unique = () => randomBytes(4).toString('hex');
 const unknownOnboarding = '/api/onboardings/ob_000000000000000000000000';
+const unknownConnection = 'conn_000000000000000000000000';
 const unknownUserSid = `US${'0'.repeat(32)}`;
 
 describe('the OpenAPI document', () => {
@@ -205,6 +206,42 @@ const bodyCases: { method: Method; template: string; path: string; bodies: unkno
     template: '/api/onboardings/{id}/domains/{domain}/override',
     path: `${unknownOnboarding}/domains/doc.test/override`,
     bodies: [{ reason: 'checked with the customer by phone' }, { reason: '' }, {}, { reason: 'x', domain: 'doc.test' }],
+  },
+  {
+    method: 'patch',
+    template: '/api/connections/{id}',
+    path: `/api/connections/${unknownConnection}`,
+    bodies: [
+      { ssoUrl: 'https://idp.example.test/sso', reason: 'moved' },
+      { emailAttribute: null, logoutRedirectUrl: null, reason: 'back to the NameID' },
+      { ssoBinding: 'artifact', reason: 'x' },
+      { ssoUrl: 'https://idp.example.test/sso' },
+      { entityId: 'https://idp.example.test', reason: 'x' },
+    ],
+  },
+  {
+    method: 'post',
+    template: '/api/connections/{id}/certificates',
+    path: `/api/connections/${unknownConnection}/certificates`,
+    bodies: [{ certificate: 'MIIB', reason: 'rotation' }, { certificate: '', reason: 'x' }, { certificate: 'MIIB' }, {}],
+  },
+  {
+    method: 'delete',
+    template: '/api/connections/{id}/certificates/{fingerprintSha256}',
+    path: `/api/connections/${unknownConnection}/certificates/${'a'.repeat(64)}`,
+    bodies: [{ reason: 'rotated' }, { reason: '' }, {}],
+  },
+  {
+    method: 'post',
+    template: '/api/connections/{id}/disable',
+    path: `/api/connections/${unknownConnection}/disable`,
+    bodies: [{ reason: 'offboarded' }, { reason: '' }, {}, { reason: 'x', force: true }],
+  },
+  {
+    method: 'post',
+    template: '/api/connections/{id}/enable',
+    path: `/api/connections/${unknownConnection}/enable`,
+    bodies: [{ reason: 'back' }, {}, { reason: 'x', status: 'active' }],
   },
   {
     method: 'post',
