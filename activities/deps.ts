@@ -1,9 +1,10 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Database, Db } from '../db/client.js';
-import { domainUnverified, unverifiedDomains } from '../domain/domainClaims.js';
+import { requireVerifiedDomains as requireDomainsVerified } from '../domain/domainClaims.js';
 import type { Mailer } from '../domain/mail/outbox.js';
 import type { Clock } from '../lib/clock.js';
 import type { Config } from '../lib/config.js';
+import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 
 export interface ActivityDeps {
@@ -20,10 +21,12 @@ export interface ActivityDeps {
 export const badInput = (message: string, type: string, details?: unknown) =>
   ApplicationFailure.create({ message, type, nonRetryable: true, details: details === undefined ? [] : [details] });
 
-/** Domains not yet proven the customer's refuse any step that would move their users. */
+/** Domains not yet proven the customer's refuse any step that would move their users, for good (not retried). */
 export async function requireVerifiedDomains(db: Db, onboardingId: string): Promise<void> {
-  const unverified = await unverifiedDomains(db, onboardingId);
-  if (unverified.length === 0) return;
-  const refusal = domainUnverified(unverified);
-  throw badInput(refusal.message, refusal.code, unverified);
+  try {
+    await requireDomainsVerified(db, onboardingId);
+  } catch (error) {
+    if (error instanceof AppError) throw badInput(error.message, error.code, error.details);
+    throw error;
+  }
 }

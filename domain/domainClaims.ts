@@ -166,6 +166,12 @@ export const domainUnverified = (domains: string[]) =>
     domains,
   );
 
+/** Pilot users and migration lists move real users: only once the customer has shown it owns every domain. */
+export async function requireVerifiedDomains(db: Pick<Db, 'select'>, onboardingId: string): Promise<void> {
+  const unverified = await unverifiedDomains(db, onboardingId);
+  if (unverified.length > 0) throw domainUnverified(unverified);
+}
+
 /** Once every domain is verified, the onboarding's connection goes from draft to active. */
 async function activateWhenVerified(db: Db, onboardingId: string): Promise<void> {
   if ((await unverifiedDomains(db, onboardingId)).length > 0) return;

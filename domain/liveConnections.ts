@@ -1,7 +1,7 @@
 // A live connection, in any stage of its onboarding (completed ones included): what support sees of the
 // IdP side, and the changes support makes to it. Each change is one transaction with its audit event,
 // which names the actor and the reason.
-import { createHash, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { and, eq, isNull, ne, sql } from 'drizzle-orm';
 import type { Problem } from '../contract/onboarding.js';
 import type { CertificateState } from '../contract/vocabulary.js';
@@ -9,7 +9,7 @@ import type { Db } from '../db/client.js';
 import { connectionCertificates, sessions, ssoConnections, users } from '../db/schema.js';
 import { AppError, notFound } from '../lib/errors.js';
 import { type AuditEventType, recordAuditEvent } from './audit.js';
-import { findConnection, maxCertificatesPerConnection, spEndpoints } from './connections.js';
+import { findConnection, maxCertificatesPerConnection, parseCertificate, spEndpoints } from './connections.js';
 import { connectionStatusFor } from './domainClaims.js';
 import { type ConnectionEdit, checkCertificate, checkConnectionEdit } from './idpConfig/index.js';
 import { invalidIdpConfig } from './onboardings.js';
@@ -125,7 +125,9 @@ export async function editConnection(
   change: Change,
   urlGuard: { allowPrivateAddresses: boolean },
 ): Promise<void> {
-  if (!(await findConnection(db, id))) throw notFound(`connection ${id}`);
+  // Found first, so an unknown ID is a 404 before its edit is checked (which may ask DNS).
+  const [found] = await db.select({ id: ssoConnections.id }).from(ssoConnections).where(eq(ssoConnections.id, id));
+  if (!found) throw notFound(`connection ${id}`);
   const checked = await checkConnectionEdit(edit, urlGuard);
   if (!checked.ok) throw invalidIdpConfig(checked.problems);
   const { ssoUrl, ssoBinding, logoutRedirectUrl, emailAttribute, metadataUrl } = checked.edit;
@@ -154,8 +156,7 @@ export async function addCertificate(db: Db, id: string, input: string, change: 
   const problems: Problem[] = [];
   const pem = checkCertificate(input, 0, change.now, problems, []);
   if (!pem || problems.length > 0) throw invalidIdpConfig(problems.map((p) => ({ ...p, field: 'certificate' })));
-  const cert = new X509Certificate(pem);
-  const fingerprintSha256 = createHash('sha256').update(cert.raw).digest('hex');
+  const { fingerprintSha256, notBefore, notAfter } = parseCertificate(pem);
   return await db.transaction(async (tx) => {
     const connection = await requireConnection(tx, id);
     const held = await tx.select().from(connectionCertificates).where(eq(connectionCertificates.connectionId, id));
@@ -168,13 +169,7 @@ export async function addCertificate(db: Db, id: string, input: string, change: 
         422,
         `a connection holds at most ${maxCertificatesPerConnection} certificates that verify logins; remove one first`,
       );
-    const values = {
-      pem,
-      notBefore: new Date(cert.validFrom),
-      notAfter: new Date(cert.validTo),
-      state: 'current' as const,
-      retiredAt: null,
-    };
+    const values = { pem, notBefore, notAfter, state: 'current' as const, retiredAt: null };
     if (existing)
       await tx
         .update(connectionCertificates)

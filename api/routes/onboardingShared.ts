@@ -2,7 +2,7 @@
 // that pilot users and migration lists wait for the customer's domains.
 import { z } from 'zod';
 import type { Database } from '../../db/client.js';
-import { domainUnverified, unverifiedDomains } from '../../domain/domainClaims.js';
+import { requireVerifiedDomains as requireDomainsVerified } from '../../domain/domainClaims.js';
 import { findOnboarding } from '../../domain/onboardings.js';
 import { errorAnswer } from '../apiRoute.js';
 import { domainParam } from '../schemas.js';
@@ -21,9 +21,8 @@ export const listParams = z.object({
   listId: z.string().meta({ description: 'Migration list ID', example: 'ml_0123456789abcdef01234567' }),
 });
 
-/** Pilot users and migration lists move real users: only once the customer has shown it owns every domain. */
+/** The onboarding must exist (404), then its domains be verified (domain/domainClaims.ts). */
 export async function requireVerifiedDomains(database: Database, id: string) {
   await findOnboarding(database.db, id);
-  const unverified = await unverifiedDomains(database.db, id);
-  if (unverified.length > 0) throw domainUnverified(unverified);
+  await requireDomainsVerified(database.db, id);
 }
