@@ -15,6 +15,9 @@ import { onboardingRoutes } from './routes/onboardings.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { samlRouter } from './routes/saml.js';
 import { supportPagesRouter } from './routes/support.js';
+import { supportActionsRouter } from './routes/supportActions.js';
+import { supportConnectionsRouter } from './routes/supportConnections.js';
+import { supportDirectoryRouter } from './routes/supportDirectory.js';
 
 /** Request bodies of the support API, in bytes: 1 MB, unless a route names its own `jsonLimit`. */
 export const apiBodyLimit = 1024 * 1024;
@@ -65,6 +68,9 @@ export function createApp(deps: ApiDeps): Express {
   app.use('/api', mount(Router(), securedBy('sessionCookie')));
   app.use(approvalsRouter(deps));
   app.use(supportPagesRouter(deps));
+  app.use(supportActionsRouter(deps));
+  app.use(supportConnectionsRouter(deps));
+  app.use(supportDirectoryRouter(deps));
   // The API description is public: it holds no data, and tools fetch it without a token.
   app.use('/api', mount(Router(), securedBy('public')));
 

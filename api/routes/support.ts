@@ -1,4 +1,4 @@
-import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import { type Request, Router } from 'express';
 import { idPattern, workflowIdFor } from '../../contract/onboarding.js';
 import { recordAuditEvent } from '../../domain/audit.js';
 import { dnsTxtLookup, overrideDomainVerification, verifyDomainsByDns } from '../../domain/domainClaims.js';
@@ -13,19 +13,13 @@ import type { ApiDeps } from '../deps.js';
 import { localRedirectTarget, readCookie } from '../http.js';
 import { requireSameOrigin } from '../middleware/sameOrigin.js';
 import { judgeSupportToken, supportTokenFailuresAllowed } from '../middleware/supportAuth.js';
-import {
-  clearSupportCookie,
-  endSupportSession,
-  setSupportCookie,
-  supportCookieName,
-  supportSessionEnded,
-  supportSessions,
-} from '../middleware/supportSession.js';
+import { clearSupportCookie, endSupportSession, setSupportCookie, supportCookieName } from '../middleware/supportSession.js';
 import { sendPage } from '../pages/layout.js';
 import { supportDashboardPage } from '../pages/supportDashboard.js';
 import { supportOnboardingPage } from '../pages/supportOnboarding.js';
 import { supportSignInPage } from '../pages/supportSignIn.js';
 import { domainOverrideForm } from '../schemas.js';
+import { supportConsole, temporalUnavailable } from './supportShared.js';
 
 const onboardingIdPattern = idPattern('onboarding');
 const listPageSize = 50;
@@ -41,9 +35,6 @@ const notices: Record<string, { text: string; tone: 'ok' | 'warn' }> = {
   domain_overridden: { text: 'The domain is marked verified by support, with your reason in the audit trail.', tone: 'ok' },
 };
 
-const temporalUnavailable = () =>
-  new AppError('temporal_unavailable', 503, 'Temporal is not answering, and this page needs the workflow’s state. Try again shortly.');
-
 /** Wrong support tokens allowed per client address in a 15-minute window, shared with the API's bearer check. */
 export const supportSignInFailuresAllowed = supportTokenFailuresAllowed;
 
@@ -51,27 +42,12 @@ export const supportSignInFailuresAllowed = supportTokenFailuresAllowed;
 export function supportPagesRouter(deps: ApiDeps): Router {
   const { database, config, clock } = deps;
   const router = Router();
-  const sessions = supportSessions(config.supportApiToken);
+  const { sessions, signedIn, form, client } = supportConsole(deps);
   const secure = config.publicBaseUrl.startsWith('https:');
-  const form = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 });
   const txtLookup = dnsTxtLookup(config.dnsResolver);
-  const client = async () => {
-    try {
-      return (await deps.temporal()).client;
-    } catch {
-      throw temporalUnavailable();
-    }
-  };
 
   router.use('/support', requireSameOrigin(config.publicBaseUrl));
 
-  /** Pages answer an unsigned browser with the sign-in form, which returns it here afterwards. */
-  const signedIn = async (req: Request, res: Response, next: NextFunction) => {
-    const session = sessions.verify(readCookie(req, supportCookieName), clock.now());
-    if (session && !(await supportSessionEnded(database.db, session))) return next();
-    const status = req.method === 'GET' ? 200 : 401;
-    sendPage(res, supportSignInPage({ next: req.method === 'GET' ? req.originalUrl : '/support', status, disabled: !sessions.enabled }));
-  };
   const refreshing = (req: Request) => req.query.refresh === '1';
 
   router.post('/support/session', form, async (req, res) => {

@@ -16,10 +16,14 @@ import { cancelBody } from '../../api/schemas.js';
 import { describeId, isId } from '../../contract/vocabulary.js';
 import type { SupportApi } from './api.js';
 import { type Command, exactly, onboardingId, onboardingPath, print, required, string, strings, UsageError } from './args.js';
+import { connectionCommands } from './connectionCommands.js';
 import { onboardingDetail, onboardingTable } from './format.js';
+import { userCommands } from './userCommands.js';
 import { watchOnboarding } from './watch.js';
 
 export const commands: Record<string, Command> = {
+  ...connectionCommands,
+  ...userCommands,
   start: {
     usage:
       'start --customer NAME --admin EMAIL --domain D [--domain D2 …] [--customer-id ID]\n' +
