@@ -3,6 +3,7 @@ import {
   bigserial,
   boolean,
   check,
+  foreignKey,
   index,
   integer,
   jsonb,
@@ -368,3 +369,51 @@ export const serviceSecrets = pgTable('service_secrets', {
   value: text('value').notNull(),
   createdAt: createdAt(),
 });
+
+/**
+ * The certificate lifecycle's memory of each connection (domain/certificateLifecycle.ts): when its IdP
+ * metadata was last read and, while reading it fails, the failure (support is mailed once per new failure).
+ */
+export const metadataRefreshes = pgTable('metadata_refreshes', {
+  connectionId: text('connection_id')
+    .primaryKey()
+    .references(() => ssoConnections.id, { onDelete: 'cascade' }),
+  checkedAt: tstz('checked_at').notNull(),
+  failureCode: text('failure_code'),
+  failureMessage: text('failure_message'),
+  failingSince: tstz('failing_since'),
+});
+
+/** Certificates that verify logins but are gone from the IdP's metadata: retired once the grace period from `missingSince` is over. */
+export const certificateAbsences = pgTable(
+  'certificate_absences',
+  {
+    connectionId: text('connection_id').notNull(),
+    fingerprintSha256: text('fingerprint_sha256').notNull(),
+    missingSince: tstz('missing_since').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.connectionId, t.fingerprintSha256] }),
+    foreignKey({
+      name: 'certificate_absences_certificate_fk',
+      columns: [t.connectionId, t.fingerprintSha256],
+      foreignColumns: [connectionCertificates.connectionId, connectionCertificates.fingerprintSha256],
+    }).onDelete('cascade'),
+  ],
+);
+
+/** Expiry reminders given, once per certificate and threshold (seconds before notAfter), so none is sent twice. */
+export const certificateReminders = pgTable(
+  'certificate_reminders',
+  {
+    connectionId: text('connection_id')
+      .notNull()
+      .references(() => ssoConnections.id, { onDelete: 'cascade' }),
+    fingerprintSha256: text('fingerprint_sha256').notNull(),
+    thresholdSeconds: integer('threshold_seconds').notNull(),
+    /** false: a shorter threshold was crossed at the same time and its reminder went out instead. */
+    mailed: boolean('mailed').notNull(),
+    at: tstz('at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.connectionId, t.fingerprintSha256, t.thresholdSeconds] })],
+);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseIsoDurationMs } from './duration.js';
 
 const booleanString = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], {
@@ -10,6 +11,10 @@ const postgresUrl = z
   .string()
   .refine((value) => /^postgres(ql)?:\/\//.test(value), 'must be a postgres:// or postgresql:// URL')
   .refine((value) => URL.canParse(value), 'must be a valid URL');
+
+const isoDuration = z
+  .string()
+  .refine((value) => (parseIsoDurationMs(value) ?? 0) >= 1000, 'must be an ISO 8601 duration from one second to a year, e.g. P1D or PT30S');
 
 const hostPort = z.string().regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/, 'must be host:port, e.g. localhost:7233');
 
@@ -71,6 +76,20 @@ const envSchema = z.object({
     .string()
     .regex(/^(\[[0-9a-fA-F:]+\]|[0-9.]+|[0-9a-fA-F:]+)(:\d{1,5})?$/, 'must be an IP address, optionally with :port')
     .optional(),
+  // Where mails meant for support (certificate changes, expiry reminders, refresh failures) go.
+  SUPPORT_EMAIL: z.email({ error: 'must be an email address' }).default('sso-support@localhost'),
+  // The certificate lifecycle (workflows/certificateLifecycle.ts): how often each live connection's IdP
+  // metadata is fetched again, how long a certificate gone from it keeps verifying logins, and how long
+  // before the last certificate expires the customer's administrator and support are reminded.
+  CERT_REFRESH_INTERVAL: isoDuration.default('P1D'),
+  CERT_RETIRE_GRACE: isoDuration.default('P7D'),
+  CERT_REMINDERS: z
+    .string()
+    .refine(
+      (value) => value.split(',').every((part) => (parseIsoDurationMs(part.trim()) ?? 0) >= 1000),
+      'must be a comma-separated list of ISO 8601 durations from one second to a year, e.g. P60D,P30D,P7D,P1D',
+    )
+    .default('P60D,P30D,P7D,P1D'),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -105,6 +124,13 @@ export interface Config {
   trustProxy: string | number | false;
   /** `host[:port]` of the DNS server for domain verification; undefined: the system's. */
   dnsResolver: string | undefined;
+  supportEmail: string;
+  certificates: {
+    refreshIntervalMs: number;
+    retireGraceMs: number;
+    /** Longest first, without duplicates. */
+    reminderThresholdsMs: number[];
+  };
 }
 
 export class ConfigError extends Error {
@@ -159,6 +185,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     samlMaxAssertionAgeMs: e.SAML_MAX_ASSERTION_AGE_MS,
     trustProxy: e.TRUST_PROXY === 'none' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     dnsResolver: e.DNS_RESOLVER,
+    supportEmail: e.SUPPORT_EMAIL,
+    certificates: {
+      refreshIntervalMs: parseIsoDurationMs(e.CERT_REFRESH_INTERVAL) ?? 0,
+      retireGraceMs: parseIsoDurationMs(e.CERT_RETIRE_GRACE) ?? 0,
+      reminderThresholdsMs: [...new Set(e.CERT_REMINDERS.split(',').map((part) => parseIsoDurationMs(part.trim()) ?? 0))].sort((a, b) => b - a),
+    },
   };
 }
 
