@@ -313,6 +313,9 @@ export const auditEvents = pgTable(
     index('audit_events_onboarding_idx').on(t.onboardingId, t.at),
     index('audit_events_user_idx').on(t.userSid, t.at),
     index('audit_events_type_idx').on(t.type, t.at),
+    // The audit log's other filters and its unfiltered view, in its keyset order (domain/auditLog.ts).
+    index('audit_events_connection_idx').on(t.connectionId, t.at, t.id),
+    index('audit_events_at_idx').on(t.at, t.id),
   ],
 );
 

@@ -1,0 +1,2 @@
+CREATE INDEX "audit_events_connection_idx" ON "audit_events" USING btree ("connection_id","at","id");--> statement-breakpoint
+CREATE INDEX "audit_events_at_idx" ON "audit_events" USING btree ("at","id");
