@@ -2,7 +2,56 @@
 // rollout counts. The problems only the workflow knows are asked of Temporal (onboardingCommands.ts).
 import type postgres from 'postgres';
 import type { Stage } from '../contract/onboarding.js';
+import { stages } from '../contract/vocabulary.js';
+import { AppError } from '../lib/errors.js';
+import { controlCharacterIn } from '../lib/text.js';
 import { progressCounts } from './rollout.js';
+
+/** What the dashboard's search narrows the onboardings to; every part optional, all of them together. */
+export interface OnboardingFilter {
+  /** Part of the customer's name, CustomerId or administrator's email, in any case. */
+  customer?: string;
+  /** Part of one of its email domains. */
+  domain?: string;
+  stage?: Stage;
+}
+
+const maxCustomerText = 200;
+const domainText = /^[a-z0-9.-]{1,253}$/;
+
+const badFilter = (parameter: string, message: string) =>
+  new AppError('invalid_request', 400, `${parameter}: ${message}`, [{ path: parameter, message }]);
+
+/** The dashboard's query parameters, checked: a value that cannot be searched for is a 400 naming its parameter. */
+export function parseOnboardingFilter(query: Record<string, unknown>): OnboardingFilter {
+  const one = (name: string): string | undefined => {
+    const value = query[name];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string') throw badFilter(name, 'give it once, as text');
+    return value.trim() === '' ? undefined : value.trim();
+  };
+  const filter: OnboardingFilter = {};
+  const customer = one('customer');
+  if (customer !== undefined) {
+    if (customer.length > maxCustomerText) throw badFilter('customer', `must be at most ${maxCustomerText} characters`);
+    if (controlCharacterIn(customer, false) !== undefined) throw badFilter('customer', 'must not contain control characters');
+    filter.customer = customer;
+  }
+  const domain = one('domain')?.toLowerCase();
+  if (domain !== undefined) {
+    if (!domainText.test(domain)) throw badFilter('domain', 'must be (part of) a domain name: letters, digits, dots and dashes');
+    filter.domain = domain;
+  }
+  const stage = one('stage');
+  if (stage !== undefined) {
+    if (!(stages as readonly string[]).includes(stage)) throw badFilter('stage', `must be one of ${stages.join(', ')}`);
+    filter.stage = stage as Stage;
+  }
+  return filter;
+}
+
+/** LIKE's wildcards in what support typed match themselves only. */
+const likePart = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export interface OnboardingOverview {
   id: string;
@@ -18,7 +67,9 @@ export interface OnboardingOverview {
   enforced: number;
 }
 
-export async function onboardingOverview(sql: postgres.Sql, limit = 100): Promise<OnboardingOverview[]> {
+export async function onboardingOverview(sql: postgres.Sql, filter: OnboardingFilter = {}, limit = 100): Promise<OnboardingOverview[]> {
+  const customer = filter.customer === undefined ? undefined : likePart(filter.customer);
+  const domain = filter.domain === undefined ? undefined : likePart(filter.domain);
   const rows = await sql<
     {
       id: string;
@@ -37,6 +88,10 @@ export async function onboardingOverview(sql: postgres.Sql, limit = 100): Promis
     from onboardings o
     left join lateral (select id, version from migration_lists where onboarding_id = o.id and status <> 'draft' order by version desc limit 1) l on true
     left join lateral (select ${progressCounts(sql)} from migration_list_entries e where e.list_id = l.id) p on true
+    where true
+    ${customer === undefined ? sql`` : sql`and (o.customer_name ilike ${customer} or o.customer_id ilike ${customer} or o.admin_email ilike ${customer})`}
+    ${domain === undefined ? sql`` : sql`and exists (select 1 from unnest(o.email_domains) d where d like ${domain})`}
+    ${filter.stage === undefined ? sql`` : sql`and o.stage::text = ${filter.stage}`}
     order by o.created_at desc
     limit ${limit}`;
   return rows.map((r) => ({

@@ -39,6 +39,9 @@ function toAppError(error: unknown): AppError {
   return new AppError('internal_error', 500, 'internal error');
 }
 
+/** The support console's pages: their errors are shown in its own chrome. */
+const supportConsolePath = /^\/support(?:[/?#]|$)/;
+
 /** What an error answer carries: AppError's fields, which a login refusal has too. */
 export interface ErrorReply {
   code: string;
@@ -56,7 +59,7 @@ export function sendError(req: Request, res: Response, reply: ErrorReply): void 
   if (res.headersSent) return;
   res.status(reply.httpStatus);
   if (!prefersJson(req)) {
-    sendPage(res, errorPage(reply, req.traceId, new Date()));
+    sendPage(res, errorPage(reply, req.traceId, new Date(), { support: supportConsolePath.test(req.originalUrl) }));
     return;
   }
   res.json({

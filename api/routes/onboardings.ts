@@ -4,6 +4,7 @@ import { findOnboarding, listOnboardings } from '../../domain/onboardings.js';
 import { getOnboarding } from '../../domain/onboardingView.js';
 import { type ApiRoute, errorAnswer, invalidRequest } from '../apiRoute.js';
 import type { ApiDeps } from '../deps.js';
+import { startOnboardingInput } from '../onboardingRequests.js';
 import {
   cancelledResponse,
   domainCheckResponse,
@@ -42,18 +43,7 @@ export function onboardingRoutes(deps: ApiDeps): ApiRoute[] {
       responses: { 201: { description: 'Started', schema: onboardingStartedResponse }, 400: invalidRequest },
       async handler(req, res) {
         const body = createOnboardingBody.parse(req.body);
-        const started = await startOnboarding(database.db, await client(), config.temporal.taskQueue, {
-          customerName: body.customerName,
-          customerId: body.customerId,
-          adminEmail: body.adminEmail,
-          emailDomains: body.emailDomains,
-          options: {
-            reminderEveryMs: body.options.reminderEvery,
-            approvalTimeoutMs: body.options.approvalTimeout,
-            notifyUsers: body.options.notifyUsers,
-            batchSize: body.options.batchSize,
-          },
-        });
+        const started = await startOnboarding(database.db, await client(), config.temporal.taskQueue, startOnboardingInput(body));
         res.status(201).json(started);
       },
     },
