@@ -67,8 +67,9 @@ export function createApp(deps: ApiDeps): Express {
   app.use(loginRouter(deps));
   app.use('/api', mount(Router(), securedBy('sessionCookie')));
   app.use(approvalsRouter(deps));
-  app.use(supportPagesRouter(deps));
+  // The console's actions first: /support/onboardings/new is theirs, not an onboarding's ID.
   app.use(supportActionsRouter(deps));
+  app.use(supportPagesRouter(deps));
   app.use(supportConnectionsRouter(deps));
   app.use(supportDirectoryRouter(deps));
   // The API description is public: it holds no data, and tools fetch it without a token.

@@ -6,7 +6,7 @@ import { type MigrationListFilter as ListFilter, migrationListPage } from '../..
 import { confirmPilotFor, liveProblems } from '../../domain/onboardingCommands.js';
 import { findOnboarding } from '../../domain/onboardings.js';
 import { getOnboarding } from '../../domain/onboardingView.js';
-import { onboardingOverview } from '../../domain/supportOverview.js';
+import { onboardingOverview, parseOnboardingFilter } from '../../domain/supportOverview.js';
 import { AppError } from '../../lib/errors.js';
 import { isDatabaseFailure } from '../../lib/process.js';
 import type { ApiDeps } from '../deps.js';
@@ -89,7 +89,8 @@ export function supportPagesRouter(deps: ApiDeps): Router {
   });
 
   router.get('/support', signedIn, async (req, res) => {
-    const onboardings = await onboardingOverview(database.sql);
+    const filter = parseOnboardingFilter(req.query);
+    const onboardings = await onboardingOverview(database.sql, filter);
     let temporalDown = false;
     const problems = await client()
       .then((c) => liveProblems(c, onboardings))
@@ -97,7 +98,7 @@ export function supportPagesRouter(deps: ApiDeps): Router {
         temporalDown = true;
         return new Map();
       });
-    sendPage(res, supportDashboardPage({ onboardings, problems, temporalDown, refreshing: refreshing(req) }));
+    sendPage(res, supportDashboardPage({ onboardings, problems, temporalDown, refreshing: refreshing(req), filter }));
   });
 
   router.get('/support/onboardings/:id', signedIn, async (req, res) => {
