@@ -14,7 +14,10 @@ import { migrateDatabase } from '../db/migrate.js';
 import { ConfigError, loadConfig } from '../lib/config.js';
 import { freePort } from '../lib/ports.js';
 import { startTemporalDevServer, type TemporalDevServer } from '../lib/temporal-dev-server.js';
-import { demoPassword, demoUsers, seedDemoData } from './demo-data.js';
+import { demoPassword, demoSsoUsers, demoUsers, ensureDemoConnection, seedDemoData } from './demo-data.js';
+import { demoIdpUnavailable, startDemoIdp } from './local/demoIdp.js';
+import { type MailViewer, startMailViewer } from './local/mailViewer.js';
+import type { SimpleSamlIdp } from './local/simplesamlphp.js';
 import { ensureTemporalCli } from './temporal-cli.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -47,6 +50,8 @@ function persistentToken(): string {
 const children: ChildProcess[] = [];
 let temporal: TemporalDevServer | undefined;
 let embedded: EmbeddedPostgres | undefined;
+let mailViewer: MailViewer | undefined;
+let demoIdp: SimpleSamlIdp | undefined;
 let stopping = false;
 let locked: string | undefined;
 
@@ -67,12 +72,28 @@ async function stopAll(code: number) {
   );
   await temporal?.stop();
   await embedded?.close();
+  await demoIdp?.stop();
+  await mailViewer?.close();
   if (locked) rmSync(locked, { force: true });
   process.exit(code);
 }
 
-function startChild(name: string, entry: string, env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(root, entry)], { env, stdio: 'inherit', cwd: root });
+/** Starts a child whose output goes on to this terminal; resolves once a line matches `ready`. */
+function startChild(name: string, entry: string, env: NodeJS.ProcessEnv, ready: RegExp): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(root, entry)], { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
+  let seen = '';
+  const started = new Promise<void>((done) => {
+    const watch = (chunk: Buffer) => {
+      seen = (seen + chunk.toString('utf8')).slice(-4096);
+      if (ready.test(seen)) {
+        child.stdout?.off('data', watch);
+        done();
+      }
+    };
+    child.stdout?.on('data', watch);
+  });
+  child.stdout?.pipe(process.stdout);
+  child.stderr?.pipe(process.stderr);
   child.on('exit', (code, signal) => {
     if (!stopping) {
       console.error(`${name} exited (${signal ?? code}); stopping everything`);
@@ -80,6 +101,21 @@ function startChild(name: string, entry: string, env: NodeJS.ProcessEnv) {
     }
   });
   children.push(child);
+  return started;
+}
+
+/** The API answers /readyz with 200 once PostgreSQL and Temporal answer it. */
+async function waitUntilReady(baseUrl: string): Promise<void> {
+  for (;;) {
+    try {
+      const res = await fetch(`${baseUrl}/readyz`, { signal: AbortSignal.timeout(2_000) });
+      await res.arrayBuffer();
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((done) => setTimeout(done, 250));
+  }
 }
 
 /**
@@ -127,6 +163,8 @@ async function main() {
 
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'development' };
   env.PORT ??= '3000';
+  // The children write through a pipe (to tell when they are up); keep their colours on a terminal.
+  if (process.stdout.isTTY) env.FORCE_COLOR ??= '1';
   env.SUPPORT_API_TOKEN ??= persistentToken();
 
   if (!env.TEMPORAL_ADDRESS) {
@@ -146,28 +184,61 @@ async function main() {
     embedded = await startEmbeddedPostgres({ dataDir: join(dataDir, 'postgres'), port: await preferredPort(5433) });
     env.DATABASE_URL = embedded.url;
   }
+  // No SMTP_URL outside production: mail goes to the mail viewer's SMTP server, and its page shows it.
+  if (!env.SMTP_URL && env.NODE_ENV !== 'production') {
+    mailViewer = await startMailViewer({ port: await preferredPort(8025) });
+    env.SMTP_URL = mailViewer.smtpUrl;
+  }
+  const noDemoIdp = process.env.DEV_DEMO_IDP === '0' ? 'DEV_DEMO_IDP=0' : demoIdpUnavailable();
+  // The demo IdP is on loopback over http: onboardings made here may name it (never in production).
+  if (!noDemoIdp && env.NODE_ENV !== 'production') env.ALLOW_PRIVATE_IDP_URLS ??= 'true';
   const config = loadConfig(env);
   await migrateDatabase(config.databaseUrl as string);
   const database = createDatabase(config.databaseUrl as string, { max: 1 });
   const seeded = await seedDemoData(database.db);
+  let demoConnection: string | undefined;
+  if (!noDemoIdp && env.NODE_ENV !== 'production') {
+    demoIdp = await startDemoIdp({
+      dataDir,
+      port: await preferredPort(8090),
+      publicBaseUrl: config.publicBaseUrl,
+      users: [...demoUsers, ...demoSsoUsers],
+      password: demoPassword,
+    });
+    ({ connectionId: demoConnection } = await ensureDemoConnection(database.db, demoIdp));
+  }
   await database.close();
 
-  startChild('worker', 'worker/main.ts', env);
-  startChild('api', 'api/main.ts', env);
+  const started = Promise.all([
+    startChild('worker', 'worker/main.ts', env, /worker started/),
+    startChild('api', 'api/main.ts', env, /api listening/),
+  ]);
+  await started;
+  await waitUntilReady(config.publicBaseUrl);
 
+  const base = config.publicBaseUrl;
   const lines = [
     '',
-    'SSO onboarding service is starting:',
-    `  API              ${config.publicBaseUrl}`,
+    'SSO onboarding service is ready:',
+    `  Sign in          ${base}/login`,
+    `  Support console  ${base}/support  (sign in with the support token below)`,
+    `  Support token    ${env.SUPPORT_API_TOKEN}`,
+    `  Mail viewer      ${mailViewer ? mailViewer.url : `none: mail goes to SMTP_URL (${config.smtpUrl})`}`,
+    demoIdp
+      ? `  Demo IdP         ${demoIdp.entityId} (SimpleSAMLphp; this URL is its metadata, for an onboarding's IdP details)`
+      : `  Demo IdP         not started: ${noDemoIdp ?? 'NODE_ENV=production'}`,
+    demoIdp
+      ? `  SSO sign-in      ${demoSsoUsers.join(', ')} at ${base}/login, then password ${demoPassword} at the demo IdP (connection ${demoConnection})`
+      : '',
+    `  Password users   ${demoUsers.join(', ')} (password ${demoPassword})${seeded ? '' : ' (kept from an earlier start)'}`,
+    `  API              ${base}  (npm run cli -- help)`,
     `  Temporal UI      ${config.temporal.uiUrl ?? '(external Temporal: see its own UI)'}`,
     `  Temporal         ${config.temporal.address} (namespace ${config.temporal.namespace})`,
     `  Database         ${embedded ? `embedded PostgreSQL in .data/postgres (${config.databaseUrl})` : 'DATABASE_URL'}`,
-    `  Support token    ${env.SUPPORT_API_TOKEN}`,
-    `  Demo users       ${demoUsers.join(', ')} (password ${demoPassword})${seeded ? '' : ' (kept from an earlier start)'}`,
     '  Ctrl-C stops everything; data stays in .data/ for the next start.',
     '',
-  ];
-  console.log(lines.join('\n'));
+  ].filter((line) => line !== '');
+  console.log(['', ...lines, ''].join('\n'));
 }
 
 main().catch(async (error: unknown) => {
