@@ -38,8 +38,8 @@ function filterForm(filter: OnboardingFilter): SafeHtml {
   const state = { values: { customer: filter.customer, domain: filter.domain, stage: filter.stage ?? '' }, problems: [] };
   const formId = 'filter';
   return html`<form method="get" action="/support" class="filters" role="search" aria-label="Search onboardings">
-${field({ formId, name: 'customer', label: 'Customer', state, type: 'search', maxLength: 200, hint: 'Part of the name, CustomerId or administrator’s email' })}
-${field({ formId, name: 'domain', label: 'Email domain', state, type: 'search', maxLength: 253 })}
+${field({ formId, name: 'customer', label: 'Customer', state, maxLength: 200, hint: 'Part of the name, CustomerId or administrator’s email' })}
+${field({ formId, name: 'domain', label: 'Email domain', state, maxLength: 253 })}
 ${selectField({ formId, name: 'stage', label: 'Stage', state, options: [{ value: '', label: 'Any stage' }, ...stages.map((s) => ({ value: s, label: stageLabel(s) }))] })}
 <button type="submit">Search</button>${filtering(filter) && html` <a href="/support">Show all</a>`}
 </form>`;

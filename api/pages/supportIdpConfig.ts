@@ -50,14 +50,14 @@ ${form('metadata', 'Submit the metadata', (formId, state) => html`${textArea({ f
 </section>
 <section aria-labelledby="h-idp-url"><h2 id="h-idp-url">Or give the metadata URL</h2>
 <p class="muted">The service fetches it now, and again later to pick up new certificates.</p>
-${form('metadataUrl', 'Fetch the metadata', (formId, state) => html`${field({ formId, name: 'metadataUrl', label: 'Metadata URL', state, type: 'url', maxLength: 2048 })}${emailAttribute(formId, state)}`)}
+${form('metadataUrl', 'Fetch the metadata', (formId, state) => html`${field({ formId, name: 'metadataUrl', label: 'Metadata URL', state, maxLength: 2048 })}${emailAttribute(formId, state)}`)}
 </section>
 <section aria-labelledby="h-idp-fields"><h2 id="h-idp-fields">Or enter the fields</h2>
 ${form(
   'fields',
   'Submit the fields',
   (formId, state) => html`${field({ formId, name: 'entityId', label: 'IdP entity ID (issuer)', state, maxLength: 1024 })}
-${field({ formId, name: 'ssoUrl', label: 'SSO URL', state, type: 'url', maxLength: 2048 })}
+${field({ formId, name: 'ssoUrl', label: 'SSO URL', state, maxLength: 2048 })}
 ${selectField({
   formId,
   name: 'ssoBinding',
@@ -69,7 +69,7 @@ ${selectField({
   ],
 })}
 ${textArea({ formId, name: 'certificate', label: 'Signing certificate (PEM)', state, rows: 8, hint: 'From -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----; paste several one after the other when the IdP has more than one.' })}
-${field({ formId, name: 'logoutRedirectUrl', label: 'Logout redirect URL', state, type: 'url', maxLength: 2048, hint: 'Optional.' })}
+${field({ formId, name: 'logoutRedirectUrl', label: 'Logout redirect URL', state, maxLength: 2048, hint: 'Optional.' })}
 ${emailAttribute(formId, state)}`,
 )}
 </section>`,

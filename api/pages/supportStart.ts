@@ -43,7 +43,7 @@ ${textArea({ formId, name: 'emailDomains', label: startFields.emailDomains, stat
 <fieldset><legend>Options</legend>
 ${f('reminderEvery', { hint: 'ISO 8601 duration, e.g. PT12H or P1D.', maxLength: 40 })}
 ${f('approvalTimeout', { hint: 'ISO 8601 duration, e.g. P7D.', maxLength: 40 })}
-${f('batchSize', { type: 'number', hint: 'Users enabled or enforced at a time, 1 to 10000.' })}
+${f('batchSize', { maxLength: 5, hint: 'Users enabled or enforced at a time, 1 to 10000.' })}
 ${selectField({
   formId,
   name: 'notifyUsers',

@@ -52,7 +52,7 @@ function startProblems(error: z.ZodError, domains: string[]): FormProblem[] {
     const known = Object.hasOwn(startFields, name);
     let message = issue.message;
     if (name === 'emailDomains' && typeof second === 'number') message = `“${domains[second]}” ${message}`;
-    if (name === 'batchSize' && issue.code === 'invalid_type') message = 'must be a whole number from 1 to 10000';
+    if (name === 'batchSize') message = 'must be a whole number from 1 to 10000';
     return { field: known ? name : '', code: 'invalid_field', message: known ? `${startFields[name]}: ${message}` : message };
   });
 }
