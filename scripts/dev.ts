@@ -15,9 +15,8 @@ import { ConfigError, loadConfig } from '../lib/config.js';
 import { freePort } from '../lib/ports.js';
 import { startTemporalDevServer, type TemporalDevServer } from '../lib/temporal-dev-server.js';
 import { demoPassword, demoSsoUsers, demoUsers, ensureDemoConnection, seedDemoData } from './demo-data.js';
-import { demoIdpUnavailable, startDemoIdp } from './local/demoIdp.js';
+import { type DemoIdp, type DemoIdpChoice, startDemoIdp } from './local/demoIdp.js';
 import { type MailViewer, startMailViewer } from './local/mailViewer.js';
-import type { SimpleSamlIdp } from './local/simplesamlphp.js';
 import { ensureTemporalCli } from './temporal-cli.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -51,7 +50,7 @@ const children: ChildProcess[] = [];
 let temporal: TemporalDevServer | undefined;
 let embedded: EmbeddedPostgres | undefined;
 let mailViewer: MailViewer | undefined;
-let demoIdp: SimpleSamlIdp | undefined;
+let demoIdp: DemoIdp | undefined;
 let stopping = false;
 let locked: string | undefined;
 
@@ -102,6 +101,12 @@ function startChild(name: string, entry: string, env: NodeJS.ProcessEnv, ready: 
   });
   children.push(child);
   return started;
+}
+
+function demoIdpChoiceOf(value: string | undefined): DemoIdpChoice | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value === 'simplesamlphp' || value === 'samlify' || value === 'off') return value;
+  throw new ConfigError([{ variable: 'DEV_DEMO_IDP', message: `must be simplesamlphp, samlify or off (it is ${JSON.stringify(value)})` }]);
 }
 
 /** The API answers /readyz with 200 once PostgreSQL and Temporal answer it. */
@@ -189,16 +194,18 @@ async function main() {
     mailViewer = await startMailViewer({ port: await preferredPort(8025) });
     env.SMTP_URL = mailViewer.smtpUrl;
   }
-  const noDemoIdp = process.env.DEV_DEMO_IDP === '0' ? 'DEV_DEMO_IDP=0' : demoIdpUnavailable();
+  const demoIdpChoice = demoIdpChoiceOf(process.env.DEV_DEMO_IDP);
+  const noDemoIdp = env.NODE_ENV === 'production' ? 'NODE_ENV=production' : demoIdpChoice === 'off' ? 'DEV_DEMO_IDP=off' : undefined;
   // The demo IdP is on loopback over http: onboardings made here may name it (never in production).
-  if (!noDemoIdp && env.NODE_ENV !== 'production') env.ALLOW_PRIVATE_IDP_URLS ??= 'true';
+  if (!noDemoIdp) env.ALLOW_PRIVATE_IDP_URLS ??= 'true';
   const config = loadConfig(env);
   await migrateDatabase(config.databaseUrl as string);
   const database = createDatabase(config.databaseUrl as string, { max: 1 });
   const seeded = await seedDemoData(database.db);
   let demoConnection: string | undefined;
-  if (!noDemoIdp && env.NODE_ENV !== 'production') {
+  if (!noDemoIdp) {
     demoIdp = await startDemoIdp({
+      choice: demoIdpChoice,
       dataDir,
       port: await preferredPort(8090),
       publicBaseUrl: config.publicBaseUrl,
@@ -225,8 +232,8 @@ async function main() {
     `  Support token    ${env.SUPPORT_API_TOKEN}`,
     `  Mail viewer      ${mailViewer ? mailViewer.url : `none: mail goes to SMTP_URL (${config.smtpUrl})`}`,
     demoIdp
-      ? `  Demo IdP         ${demoIdp.entityId} (SimpleSAMLphp; this URL is its metadata, for an onboarding's IdP details)`
-      : `  Demo IdP         not started: ${noDemoIdp ?? 'NODE_ENV=production'}`,
+      ? `  Demo IdP         ${demoIdp.entityId} (${demoIdp.kind}; this URL is its metadata, for an onboarding's IdP details)`
+      : `  Demo IdP         not started (${noDemoIdp})`,
     demoIdp
       ? `  SSO sign-in      ${demoSsoUsers.join(', ')} at ${base}/login, then password ${demoPassword} at the demo IdP (connection ${demoConnection})`
       : '',

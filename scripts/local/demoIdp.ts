@@ -1,15 +1,29 @@
-// `npm run dev`'s demo IdP: SimpleSAMLphp (an implementation independent of our SP code) where it is
-// installed, with a signing key kept in the data folder so the demo connection's certificate stays valid.
+// `npm run dev`'s demo IdP, an implementation independent of our SP code: SimpleSAMLphp where it is
+// installed, samlify otherwise; its signing key is kept in the data folder so the demo connection's
+// certificate stays valid from one start to the next.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { startSamlifyIdp } from './samlifyIdp.js';
 import { generateSelfSignedCertificate, type SelfSignedCertificate } from './selfSigned.js';
-import { SIMPLESAMLPHP_WWW_DIR, type SimpleSamlIdp, startSimpleSamlIdp } from './simplesamlphp.js';
+import { SIMPLESAMLPHP_WWW_DIR, startSimpleSamlIdp } from './simplesamlphp.js';
+
+export interface DemoIdp {
+  kind: 'SimpleSAMLphp' | 'samlify';
+  /** Also the URL of its metadata. */
+  entityId: string;
+  ssoUrl: string;
+  certificatePem: string;
+  stop(): Promise<void>;
+}
+
+/** DEV_DEMO_IDP: `simplesamlphp`, `samlify`, or `off`; unset, SimpleSAMLphp where installed, else samlify. */
+export type DemoIdpChoice = 'simplesamlphp' | 'samlify' | 'off';
 
 export const demoIdpInstall = 'apt-get install -y simplesamlphp php-cli php-xml php-mbstring';
 
-/** Why the demo IdP cannot start here, or undefined when it can. */
-export function demoIdpUnavailable(): string | undefined {
+/** Why SimpleSAMLphp cannot start here, or undefined when it can. */
+export function simpleSamlPhpUnavailable(): string | undefined {
   if (!existsSync(join(SIMPLESAMLPHP_WWW_DIR, 'module.php'))) return `SimpleSAMLphp is not installed (${demoIdpInstall})`;
   try {
     execFileSync('php', ['-r', 'exit(class_exists("DOMDocument") ? 0 : 3);'], { stdio: 'ignore' });
@@ -30,18 +44,41 @@ async function persistentCertificate(dir: string): Promise<SelfSignedCertificate
 }
 
 export async function startDemoIdp(options: {
+  choice: DemoIdpChoice | undefined;
   dataDir: string;
   port: number;
   /** Every SP under `<publicBaseUrl>/saml/` is trusted, so connections made in the walkthrough sign in too. */
   publicBaseUrl: string;
   users: string[];
   password: string;
-}): Promise<SimpleSamlIdp> {
-  return await startSimpleSamlIdp({
+}): Promise<DemoIdp> {
+  const certificate = await persistentCertificate(join(options.dataDir, 'demo-idp'));
+  const trustServiceProvidersUnder = `${options.publicBaseUrl}/saml/`;
+  const missing = simpleSamlPhpUnavailable();
+  if (options.choice === 'simplesamlphp' && missing) throw new Error(`DEV_DEMO_IDP=simplesamlphp, but ${missing}`);
+  if (options.choice === 'samlify' || (options.choice === undefined && missing)) {
+    const idp = await startSamlifyIdp({
+      port: options.port,
+      certificate,
+      trustServiceProvidersUnder,
+      users: options.users,
+      password: options.password,
+    });
+    return { kind: 'samlify', ...pick(idp) };
+  }
+  const idp = await startSimpleSamlIdp({
     port: options.port,
-    certificate: await persistentCertificate(join(options.dataDir, 'demo-idp')),
+    certificate,
     sp: [],
-    trustServiceProvidersUnder: `${options.publicBaseUrl}/saml/`,
+    trustServiceProvidersUnder,
     users: options.users.map((email) => ({ username: email, password: options.password, email })),
   });
+  return { kind: 'SimpleSAMLphp', ...pick(idp) };
 }
+
+const pick = (idp: Omit<DemoIdp, 'kind'>) => ({
+  entityId: idp.entityId,
+  ssoUrl: idp.ssoUrl,
+  certificatePem: idp.certificatePem,
+  stop: () => idp.stop(),
+});
