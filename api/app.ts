@@ -18,6 +18,7 @@ import { supportPagesRouter } from './routes/support.js';
 import { supportActionsRouter } from './routes/supportActions.js';
 import { supportConnectionsRouter } from './routes/supportConnections.js';
 import { supportDirectoryRouter } from './routes/supportDirectory.js';
+import { supportStepsRouter } from './routes/supportSteps.js';
 
 /** Request bodies of the support API, in bytes: 1 MB, unless a route names its own `jsonLimit`. */
 export const apiBodyLimit = 1024 * 1024;
@@ -69,6 +70,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(approvalsRouter(deps));
   // The console's actions first: /support/onboardings/new is theirs, not an onboarding's ID.
   app.use(supportActionsRouter(deps));
+  app.use(supportStepsRouter(deps));
   app.use(supportPagesRouter(deps));
   app.use(supportConnectionsRouter(deps));
   app.use(supportDirectoryRouter(deps));

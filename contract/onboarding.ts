@@ -206,4 +206,8 @@ export const buildMigrationList = defineUpdate<MigrationView, [MigrationRequest]
 export const sendMigrationList = defineUpdate<MigrationView, [{ listId: string }]>('sendMigrationList');
 export const recordApproval = defineUpdate<{ stage: Stage }, [ApprovalDecision]>('recordApproval');
 export const cancelOnboarding = defineUpdate<OnboardingState, [CancelRequest]>('cancelOnboarding');
+/** Support takes pilot users back out of the pilot (by SID); those the pilot switched on go back to no SSO. */
+export const removePilotUsers = defineUpdate<OnboardingState['pilot'], [{ userSids: string[]; reason: string }]>('removePilotUsers');
+/** Support mails the pending link of a step again (the same link, as a reminder), e.g. when the first mail was lost. */
+export const resendApprovalLink = defineUpdate<{ step: ApprovalStep }, [{ step: ApprovalStep }]>('resendApprovalLink');
 export const pilotUserLoggedIn = defineSignal<[{ userSid: string; at: string }]>('pilotUserLoggedIn');

@@ -7,6 +7,8 @@ export const updateRefusals = {
   invalid_request: { status: 400, meaning: 'the request itself is malformed' },
   reason_required: { status: 409, meaning: 'a cancel needs a reason' },
   pilot_not_started: { status: 409, meaning: 'the pilot cannot be confirmed before anyone is nominated' },
+  not_a_pilot_user: { status: 422, meaning: 'a user to remove from the pilot is not one of its users' },
+  no_pending_link: { status: 409, meaning: 'no approval link of that step is waiting to be resent' },
   domain_not_in_onboarding: { status: 422, meaning: 'a list by domain must use one of the onboarding’s domains' },
   not_a_draft: { status: 409, meaning: 'only the draft list waiting to be sent can be sent' },
   empty_list: { status: 422, meaning: 'a list of nobody is never sent for review' },

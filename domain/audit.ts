@@ -27,6 +27,8 @@ export const auditEventTypes = {
   'domain.released': 'a domain claim was freed (its onboarding ended without it)',
   'migration_list.built': 'a migration list version was built (or drafted)',
   'migration_list.sent': 'a draft list was sent to the customer for review',
+  'onboarding.pilot_users_removed': 'support took users out of the pilot, with a reason (those it had switched on went back to no SSO)',
+  'onboarding.approval_link_resent': 'support mailed a pending approval link to the customer administrator again',
   'user.sso_enabled': 'SSO was switched on for a user (the pilot or the list)',
   'user.sso_enforced': 'SSO was enforced for a user: their password no longer signs in',
   'user.sso_reverted': 'a cancel put a user back to the SSO state they had before',

@@ -7,6 +7,7 @@ import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import {
   type ApprovalDecision,
+  type ApprovalStep,
   activityRefusalStatus,
   buildMigrationList,
   type CancelRequest,
@@ -29,6 +30,8 @@ import {
   pilotUserLoggedIn,
   type RevertTarget,
   recordApproval,
+  removePilotUsers,
+  resendApprovalLink,
   type Stage,
   sendMigrationList,
   submitIdpConfig,
@@ -171,6 +174,17 @@ export async function submitIdpConfigFor(db: Db, client: Client, id: string, sub
 
 export async function nominatePilotUsersFor(db: Db, client: Client, id: string, emails: string[]) {
   return await runUpdate(db, client, id, (h) => h.executeUpdate(nominatePilotUsers, { args: [{ emails }] }));
+}
+
+export async function removePilotUsersFor(db: Db, client: Client, id: string, userSids: string[], reason: string) {
+  return await runUpdate(db, client, id, (h) => h.executeUpdate(removePilotUsers, { args: [{ userSids, reason }] }));
+}
+
+/** Mails the step's pending link to the customer administrator again (as a reminder); audited as support's. */
+export async function resendApprovalLinkFor(db: Db, client: Client, id: string, step: ApprovalStep, reason: string) {
+  const result = await runUpdate(db, client, id, (h) => h.executeUpdate(resendApprovalLink, { args: [{ step }] }));
+  await recordAuditEvent(db, { type: 'onboarding.approval_link_resent', actor: 'support', onboardingId: id, detail: { step, reason } });
+  return result;
 }
 
 export async function confirmPilotFor(db: Db, client: Client, id: string) {

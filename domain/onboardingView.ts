@@ -5,6 +5,7 @@ import { pilotUsers, ssoConnections } from '../db/schema.js';
 import { pendingApprovals } from './approvals.js';
 import { domainStatuses } from './domainClaims.js';
 import { queryOnboardingState } from './onboardingCommands.js';
+import { timelineProblems } from './onboardingProblems.js';
 import { findOnboarding } from './onboardings.js';
 import { rolloutProgress } from './rollout.js';
 
@@ -38,7 +39,7 @@ export async function getOnboarding(
     adminEmail: row.adminEmail,
     emailDomains: row.emailDomains,
     stage: state?.stage ?? row.stage,
-    problems: state?.problems ?? [],
+    problems: [...(state?.problems ?? []), ...timelineProblems(state)],
     // The workflow saw the connection when it saved it; its status since (verified domains make a draft
     // active, support may disable it) is PostgreSQL's.
     connection: state?.connection ? { ...state.connection, status: await connectionStatus(db, state.connection) } : null,

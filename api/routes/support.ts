@@ -1,14 +1,11 @@
 import { type Request, Router } from 'express';
-import { idPattern, workflowIdFor } from '../../contract/onboarding.js';
+import { idPattern } from '../../contract/onboarding.js';
 import { recordAuditEvent } from '../../domain/audit.js';
 import { dnsTxtLookup, overrideDomainVerification, verifyDomainsByDns } from '../../domain/domainClaims.js';
-import { type MigrationListFilter as ListFilter, migrationListPage } from '../../domain/migrationListPages.js';
 import { confirmPilotFor, liveProblems } from '../../domain/onboardingCommands.js';
 import { findOnboarding } from '../../domain/onboardings.js';
-import { getOnboarding } from '../../domain/onboardingView.js';
 import { onboardingOverview, parseOnboardingFilter } from '../../domain/supportOverview.js';
 import { AppError } from '../../lib/errors.js';
-import { isDatabaseFailure } from '../../lib/process.js';
 import type { ApiDeps } from '../deps.js';
 import { localRedirectTarget, readCookie } from '../http.js';
 import { requireSameOrigin } from '../middleware/sameOrigin.js';
@@ -16,24 +13,12 @@ import { judgeSupportToken, supportTokenFailuresAllowed } from '../middleware/su
 import { clearSupportCookie, endSupportSession, setSupportCookie, supportCookieName } from '../middleware/supportSession.js';
 import { sendPage } from '../pages/layout.js';
 import { supportDashboardPage } from '../pages/supportDashboard.js';
-import { supportOnboardingPage } from '../pages/supportOnboarding.js';
 import { supportSignInPage } from '../pages/supportSignIn.js';
 import { domainOverrideForm } from '../schemas.js';
-import { supportConsole, temporalUnavailable } from './supportShared.js';
+import { onboardingPageSender } from './supportOnboardingPage.js';
+import { supportConsole } from './supportShared.js';
 
 const onboardingIdPattern = idPattern('onboarding');
-const listPageSize = 50;
-
-/** What a step just done says at the top of the onboarding's page (`?done=`). */
-const notices: Record<string, { text: string; tone: 'ok' | 'warn' }> = {
-  pilot_confirmed: { text: 'Support’s pilot confirmation is recorded.', tone: 'ok' },
-  domains_verified: { text: 'Every email domain is verified.', tone: 'ok' },
-  domains_unverified: {
-    text: 'Not every TXT record was found yet: check that each domain below publishes the record shown, then check again.',
-    tone: 'warn',
-  },
-  domain_overridden: { text: 'The domain is marked verified by support, with your reason in the audit trail.', tone: 'ok' },
-};
 
 /** Wrong support tokens allowed per client address in a 15-minute window, shared with the API's bearer check. */
 export const supportSignInFailuresAllowed = supportTokenFailuresAllowed;
@@ -45,6 +30,7 @@ export function supportPagesRouter(deps: ApiDeps): Router {
   const { sessions, signedIn, form, client } = supportConsole(deps);
   const secure = config.publicBaseUrl.startsWith('https:');
   const txtLookup = dnsTxtLookup(config.dnsResolver);
+  const sendOnboardingPage = onboardingPageSender(deps);
 
   router.use('/support', requireSameOrigin(config.publicBaseUrl));
 
@@ -102,43 +88,7 @@ export function supportPagesRouter(deps: ApiDeps): Router {
   });
 
   router.get('/support/onboardings/:id', signedIn, async (req, res) => {
-    const id = String(req.params.id);
-    if (!onboardingIdPattern.test(id)) throw new AppError('not_found', 404, `onboarding ${id} not found`);
-    await findOnboarding(database.db, id);
-    const onboarding = await getOnboarding(database, await client(), id, {
-      secret: deps.approvalSecret,
-      publicBaseUrl: config.publicBaseUrl,
-      now: clock.now(),
-    }).catch((error: unknown) => {
-      // The page reads PostgreSQL and the workflow: only a failure of the second is Temporal's.
-      if (error instanceof AppError || isDatabaseFailure(error)) throw error;
-      req.log.warn({ err: error }, 'could not query the onboarding workflow');
-      throw temporalUnavailable();
-    });
-    const filter: ListFilter = req.query.show === 'flagged' ? 'flagged' : 'all';
-    const requestedPage = Number.parseInt(typeof req.query.page === 'string' ? req.query.page : '1', 10) || 1;
-    const listPage = onboarding.migration
-      ? {
-          ...(await migrationListPage(database.sql, onboarding.migration.listId, { page: requestedPage, pageSize: listPageSize, filter })),
-          filter,
-        }
-      : undefined;
-    const path = `/support/onboardings/${encodeURIComponent(id)}`;
-    const { uiUrl, namespace } = config.temporal;
-    sendPage(
-      res,
-      supportOnboardingPage({
-        onboarding,
-        listPage,
-        listHref: (page, show) => `${path}?page=${page}&show=${show}${refreshing(req) ? '&refresh=1' : ''}#h-list`,
-        temporalUrl: uiUrl
-          ? `${uiUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowIdFor(id))}`
-          : undefined,
-        path,
-        refreshing: refreshing(req),
-        notice: typeof req.query.done === 'string' ? notices[req.query.done] : undefined,
-      }),
-    );
+    await sendOnboardingPage(req, res);
   });
 
   // The same checks as the support API's (domain/domainClaims.ts), audited as support's.

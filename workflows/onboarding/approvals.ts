@@ -40,11 +40,18 @@ export async function awaitApproval<S extends ApprovalStep>(
       }),
     );
   };
+  run.resendRequested.delete(step);
   await issue(0);
   for (;;) {
-    if (await waitFor(run, () => run.decisions.has(step) || superseded(), reminderEveryMs)) {
+    if (await waitFor(run, () => run.decisions.has(step) || superseded() || run.resendRequested.has(step), reminderEveryMs)) {
       if (superseded()) return null;
-      break;
+      if (run.decisions.has(step)) break;
+      // Support asked for the link again: the same link, mailed as the next reminder.
+      run.resendRequested.delete(step);
+      reminders += 1;
+      run.note('approval_link_resent', step);
+      await issue(reminders);
+      continue;
     }
     if (Date.now() - startedAt >= approvalTimeoutMs) {
       run.note('approval_overdue', step);

@@ -7,6 +7,8 @@ import {
   nominatePilotUsers,
   pilotUserLoggedIn,
   recordApproval,
+  removePilotUsers,
+  resendApprovalLink,
   sendMigrationList,
   submitIdpConfig,
 } from '../../contract/onboarding.js';
@@ -79,6 +81,44 @@ export function wireHandlers(run: OnboardingRun) {
       validator: ({ emails }) => {
         run.requirePilotOpen('Nominating pilot users');
         if (!Array.isArray(emails) || emails.length === 0) throw run.refuse('invalid_request', 'at least one email is required');
+      },
+    },
+  );
+
+  setHandler(
+    removePilotUsers,
+    oneAtATime(async ({ userSids, reason }) => {
+      const connectionId = run.requireConnection().id;
+      const { removed } = await answering.removePilotUsers({ onboardingId, connectionId, userSids, reason });
+      const gone = new Set([...removed, ...userSids]);
+      state.pilot.users = state.pilot.users.filter((u) => !gone.has(u.sid));
+      run.note('pilot_removed', `${userSids.length} users: ${reason}`);
+      return state.pilot;
+    }),
+    {
+      validator: ({ userSids, reason }) => {
+        run.requirePilotOpen('Removing pilot users');
+        if (!reason?.trim()) throw run.refuse('reason_required', 'a reason is required to remove pilot users');
+        if (!Array.isArray(userSids) || userSids.length === 0) throw run.refuse('invalid_request', 'name at least one pilot user');
+        const known = new Set(state.pilot.users.map((u) => u.sid));
+        const strangers = userSids.filter((sid) => !known.has(sid));
+        if (strangers.length > 0) throw run.refuse('not_a_pilot_user', `not pilot users of this onboarding: ${strangers.join(', ')}`);
+      },
+    },
+  );
+
+  setHandler(
+    resendApprovalLink,
+    ({ step }) => {
+      run.resendRequested.add(step);
+      return { step };
+    },
+    {
+      validator: ({ step }) => {
+        if (run.cancelling || state.stage === 'cancelled' || state.stage === 'completed')
+          throw run.refuse('wrong_stage', `no link is resent: the onboarding is ${state.stage}`);
+        if (!state.pending.some((p) => p.step === step))
+          throw run.refuse('no_pending_link', `no ${step.replace('_', ' ')} link is waiting in stage ${state.stage}`);
       },
     },
   );

@@ -44,6 +44,8 @@ export class OnboardingRun {
   readonly state: OnboardingState;
   /** Decisions that arrived and are not yet taken by the step awaiting them. */
   readonly decisions = new Map<ApprovalStep, ApprovalDecision>();
+  /** Steps whose pending link support asked to mail again; the step awaiting it mails it as a reminder. */
+  readonly resendRequested = new Set<ApprovalStep>();
   cancelRequest: AcceptedCancel | null = null;
   revertedCount = 0;
 
