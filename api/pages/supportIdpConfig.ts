@@ -7,7 +7,7 @@ import { supportBrand, supportNav } from './supportDashboard.js';
 
 /** The three ways to give the IdP details, each its own form (`mode`), with the fields each has. */
 export const idpModes = {
-  metadata: { formId: 'idp-metadata', fields: ['metadataXml', 'emailAttribute'] },
+  metadata: { formId: 'idp-metadata', fields: ['metadataXml', 'emailAttribute', 'metadataFile'] },
   metadataUrl: { formId: 'idp-url', fields: ['metadataUrl', 'emailAttribute'] },
   fields: { formId: 'idp-fields', fields: ['entityId', 'ssoUrl', 'ssoBinding', 'certificate', 'logoutRedirectUrl', 'emailAttribute'] },
 } as const;
@@ -22,6 +22,15 @@ export interface IdpConfigView {
   status?: number;
 }
 
+/** The metadata file input, shaped like forms.ts's fields (a file input cannot be filled again, so it says so). */
+function fileField(formId: string, state: FormState): SafeHtml {
+  const id = `${formId}-metadataFile`;
+  const problems = state.problems.filter((p) => p.field === 'metadataFile');
+  return html`<div class="field${problems.length ? ' invalid' : ''}"><label for="${id}">Metadata file</label><span class="hint" id="${id}-hint">After a refusal, choose the file again.</span>${
+    problems.length > 0 && html`<span class="field-error" id="${id}-error">${problems.map((p) => p.message).join(' ')}</span>`
+  }<input type="file" id="${id}" name="metadataFile" accept=".xml,application/xml,text/xml,application/samlmetadata+xml" aria-describedby="${id}-hint${problems.length ? ` ${id}-error` : ''}"${problems.length > 0 && html` aria-invalid="true"`}></div>`;
+}
+
 const emailAttributeHint = 'Optional: the SAML attribute with the email address, when the NameID does not carry it.';
 
 export function supportIdpConfigPage(view: IdpConfigView): PageOptions {
@@ -30,7 +39,8 @@ export function supportIdpConfigPage(view: IdpConfigView): PageOptions {
   const form = (mode: IdpMode, button: string, fields: (formId: string, state: FormState) => SafeHtml) => {
     const { formId } = idpModes[mode];
     const state = stateOf(mode);
-    return html`${formProblemSummary(state, formId, idpModes[mode].fields)}<form method="post" action="${action}" id="${formId}" novalidate>
+    const enctype = mode === 'metadata' ? html` enctype="multipart/form-data"` : '';
+    return html`${formProblemSummary(state, formId, idpModes[mode].fields)}<form method="post" action="${action}" id="${formId}"${enctype} novalidate>
 <input type="hidden" name="mode" value="${mode}">${fields(formId, state)}
 <button type="submit">${button}</button></form>`;
   };
@@ -44,9 +54,14 @@ export function supportIdpConfigPage(view: IdpConfigView): PageOptions {
     body: html`<p><a href="/support/onboardings/${encodeURIComponent(view.id)}">← ${view.customerName}</a></p>
 <h1>IdP details for ${view.customerName}</h1>
 <p>Stage: ${stageBadge(view.stage)}. Give the customer’s IdP configuration in one of three ways; every problem is shown at once.</p>
-<section aria-labelledby="h-idp-metadata"><h2 id="h-idp-metadata">Paste the metadata document</h2>
-<p class="muted">Open the IdP’s metadata XML file in a text editor and paste all of it here (at most 1 MB).</p>
-${form('metadata', 'Submit the metadata', (formId, state) => html`${textArea({ formId, name: 'metadataXml', label: 'Metadata XML', state, rows: 10 })}${emailAttribute(formId, state)}`)}
+<section aria-labelledby="h-idp-metadata"><h2 id="h-idp-metadata">Upload or paste the metadata document</h2>
+<p class="muted">The IdP’s SAML metadata XML, at most 1 MB: choose the file, or paste all of it below. A chosen file is used before pasted text.</p>
+${form(
+  'metadata',
+  'Submit the metadata',
+  (formId, state) => html`${fileField(formId, state)}
+${textArea({ formId, name: 'metadataXml', label: 'Or paste the metadata XML', state, rows: 10 })}${emailAttribute(formId, state)}`,
+)}
 </section>
 <section aria-labelledby="h-idp-url"><h2 id="h-idp-url">Or give the metadata URL</h2>
 <p class="muted">The service fetches it now, and again later to pick up new certificates.</p>

@@ -1,7 +1,7 @@
 // The console's forms to start an onboarding and to give its IdP details: the same translation of the
 // request (api/onboardingRequests.ts) and the same domain functions as POST /api/onboardings and
 // POST /api/onboardings/:id/idp-config, so a form is refused for what the API refuses, field by field.
-import { type Request, type Response, Router } from 'express';
+import { type NextFunction, type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { IdpConfigSubmission, Problem } from '../../contract/onboarding.js';
 import { startOnboarding, submitIdpConfigFor } from '../../domain/onboardingCommands.js';
@@ -9,6 +9,7 @@ import { findOnboarding } from '../../domain/onboardings.js';
 import { AppError } from '../../lib/errors.js';
 import type { ApiDeps } from '../deps.js';
 import { requireSameOrigin } from '../middleware/sameOrigin.js';
+import { type MultipartFile, multipartForm } from '../multipartForm.js';
 import { idpFieldsSubmission, idpMetadataSubmission, idpMetadataUrlSubmission, startOnboardingInput } from '../onboardingRequests.js';
 import type { FormProblem, FormState } from '../pages/forms.js';
 import { sendPage } from '../pages/layout.js';
@@ -58,10 +59,10 @@ function startProblems(error: z.ZodError, domains: string[]): FormProblem[] {
 }
 
 /** Where an IdP problem is shown on the form that was sent: its own field, else the document or URL it came from. */
-function idpProblemField(mode: IdpMode, problemField: string): string {
+function idpProblemField(mode: IdpMode, problemField: string, uploaded: boolean): string {
   const name = problemField.split(/[.[]/)[0] ?? '';
   if (name === '' || name === 'emailAttribute') return name;
-  if (mode === 'metadata') return 'metadataXml';
+  if (mode === 'metadata') return uploaded ? 'metadataFile' : 'metadataXml';
   if (mode === 'metadataUrl') return 'metadataUrl';
   if (name === 'certificates') return 'certificate';
   return (idpModes.fields.fields as readonly string[]).includes(name) ? name : '';
@@ -77,6 +78,9 @@ export function supportActionsRouter(deps: ApiDeps): Router {
   const { database, config, clock } = deps;
   const router = Router();
   const { signedIn, form, largeForm, client, onboardingId } = supportConsole(deps);
+  // The metadata form carries a file, so it is multipart; the others are urlencoded. Both bounded at 1 MB.
+  const upload = multipartForm({ limit: '1mb', maxParts: 10 });
+  const idpForm = (req: Request, res: Response, next: NextFunction) => (req.is('multipart/form-data') ? upload : largeForm)(req, res, next);
 
   // Mounted before the dashboard's router (its /support/onboardings/:id would take "new"), so it checks the origin itself.
   router.use('/support', requireSameOrigin(config.publicBaseUrl));
@@ -114,24 +118,26 @@ export function supportActionsRouter(deps: ApiDeps): Router {
     await idpPage(req, res);
   });
 
-  router.post('/support/onboardings/:id/idp-config', signedIn, largeForm, async (req, res) => {
+  router.post('/support/onboardings/:id/idp-config', signedIn, idpForm, async (req, res) => {
     const id = onboardingId(req);
     await findOnboarding(database.db, id);
     const raw = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
     const mode = typeof raw.mode === 'string' && Object.hasOwn(idpModes, raw.mode) ? (raw.mode as IdpMode) : undefined;
     if (!mode) throw new AppError('invalid_request', 400, `mode: must be one of ${Object.keys(idpModes).join(', ')}`);
     const values = formValues(raw, idpModes[mode].fields);
+    const file = mode === 'metadata' ? (res.locals.uploadedFiles as Record<string, MultipartFile> | undefined)?.metadataFile : undefined;
     const refuse = (problems: Problem[] | FormProblem[], status: number) =>
       idpPage(
         req,
         res,
-        { mode, state: { values, problems: problems.map((p) => ({ ...p, field: idpProblemField(mode, p.field) })) } },
+        { mode, state: { values, problems: problems.map((p) => ({ ...p, field: idpProblemField(mode, p.field, file !== undefined) })) } },
         status,
       );
     const optional = (value: string | undefined) => (value?.trim() ? value.trim() : undefined);
     try {
       let submission: IdpConfigSubmission;
-      if (mode === 'metadata') submission = idpMetadataSubmission(values.metadataXml, { emailAttribute: optional(values.emailAttribute) });
+      if (mode === 'metadata')
+        submission = idpMetadataSubmission(file ? file.content : values.metadataXml, { emailAttribute: optional(values.emailAttribute) });
       else if (mode === 'metadataUrl')
         submission = idpMetadataUrlSubmission({ metadataUrl: values.metadataUrl, emailAttribute: optional(values.emailAttribute) });
       else

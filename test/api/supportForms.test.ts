@@ -84,6 +84,49 @@ describe('the console’s forms refuse what they must', () => {
     expectSupportChrome(page);
   });
 
+  it('refuses an uploaded metadata file posted from another site', async () => {
+    const body = new FormData();
+    body.set('mode', 'metadata');
+    body.set('metadataFile', new Blob(['<md:EntityDescriptor/>'], { type: 'application/xml' }), 'idp.xml');
+    const res = await fetch(`${app.baseUrl}/support/onboardings/${someOnboarding}/idp-config`, {
+      method: 'POST',
+      body,
+      headers: { ...html, cookie, origin: 'https://attacker.example' },
+      redirect: 'manual',
+    });
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain('cross_site_request');
+  });
+
+  it('answers an uploaded metadata file over 1 MB with 413 before reading it', async () => {
+    const body = new FormData();
+    body.set('mode', 'metadata');
+    body.set('metadataFile', new Blob([`<x>${'x'.repeat(1024 * 1024)}</x>`], { type: 'application/xml' }), 'idp.xml');
+    const res = await fetch(`${app.baseUrl}/support/onboardings/${someOnboarding}/idp-config`, {
+      method: 'POST',
+      body,
+      headers: { ...html, cookie, origin: app.baseUrl },
+      redirect: 'manual',
+    });
+    expect(res.status).toBe(413);
+    const page = await res.text();
+    expect(page).toContain('That form was too large');
+    expectSupportChrome(page);
+  });
+
+  it('refuses a multipart form whose parts are cut off with a 400 saying so', async () => {
+    const res = await fetch(`${app.baseUrl}/support/onboardings/${someOnboarding}/idp-config`, {
+      method: 'POST',
+      body: '--b0und\r\nContent-Disposition: form-data; name="mode"\r\n\r\nmetadata',
+      headers: { ...html, cookie, origin: app.baseUrl, 'content-type': 'multipart/form-data; boundary=b0und' },
+      redirect: 'manual',
+    });
+    expect(res.status).toBe(400);
+    const page = await res.text();
+    expect(page).toContain('The form could not be read: a part is cut off.');
+    expectSupportChrome(page);
+  });
+
   it('shows every problem of a start form inline with a 400, keeping what was typed', async () => {
     const res = await postForm('/support/onboardings/new', {
       customerName: 'Kept Ltd',

@@ -111,6 +111,30 @@ describe('support starting an onboarding and giving its IdP details in the conso
     expect(await page.locator('[data-sp-details]').count()).toBe(1);
   });
 
+  it('takes an uploaded IdP metadata file for another onboarding', async () => {
+    const other = await env.api<{ id: string }>('POST', '/api/onboardings', {
+      customerName: `Upload ${tag} Co`,
+      adminEmail: `admin@upload-${tag}.test`,
+      emailDomains: [`upload-${tag}.test`],
+    });
+    await page.goto(`${env.baseUrl}/support/onboardings/${other.body.id}/idp-config`);
+    const metadata = page.locator('#idp-metadata');
+    await metadata
+      .getByLabel('Metadata file')
+      .setInputFiles({ name: 'idp-metadata.xml', mimeType: 'application/xml', buffer: Buffer.from('<md:EntityDescriptor') });
+    await metadata.getByRole('button', { name: 'Submit the metadata' }).click();
+    await expect.poll(() => fieldError('idp-metadata', 'metadataFile')).toContain('not well-formed XML');
+    expect(await stageOf(other.body.id)).toBe('config_intake');
+    await shot('04b-idp-upload-problem');
+    await page
+      .locator('#idp-metadata')
+      .getByLabel('Metadata file')
+      .setInputFiles({ name: 'idp-metadata.xml', mimeType: 'application/xml', buffer: Buffer.from(idp.metadataXml) });
+    await page.locator('#idp-metadata').getByRole('button', { name: 'Submit the metadata' }).click();
+    await page.waitForURL(`${env.baseUrl}/support/onboardings/${other.body.id}`);
+    await expect.poll(() => stageOf(other.body.id)).not.toBe('config_intake');
+  });
+
   it('takes the IdP details field by field for another onboarding', async () => {
     const other = await env.api<{ id: string }>('POST', '/api/onboardings', {
       customerName: `Fields ${tag} Co`,
