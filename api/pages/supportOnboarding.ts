@@ -88,7 +88,8 @@ ${
 }
 
 function nominateForm(o: OnboardingDetail, state: FormState | undefined): SafeHtml {
-  if (!pilotStages.includes(o.stage) || (o.stage !== 'pilot' && !o.connection)) return html``;
+  // A refused form is shown again whatever the stage, so its refusal (a 409 naming the stage) is read where it was sent.
+  if (!state && (!pilotStages.includes(o.stage) || (o.stage !== 'pilot' && !o.connection))) return html``;
   const formId = 'step-pilot';
   return html`<form method="post" action="${action(o, 'pilot-users')}" id="${formId}" novalidate><h3>Nominate pilot users</h3>
 ${summary(state, formId, ['emails'])}
@@ -97,15 +98,15 @@ ${textArea({ formId, name: 'emails', label: 'Email addresses', hint: 'One per li
 }
 
 function removeForm(o: OnboardingDetail, state: FormState | undefined): SafeHtml {
-  if (!pilotStages.includes(o.stage) || o.pilot.users.length === 0) return html``;
+  if (!state && (!pilotStages.includes(o.stage) || o.pilot.users.length === 0)) return html``;
   const formId = 'step-pilotRemove';
   const ticked = new Set((state?.values.userSids ?? '').split(' ').filter(Boolean));
   return html`<form method="post" action="${action(o, 'pilot-users/remove')}" id="${formId}" novalidate><h3>Remove pilot users</h3>
 ${summary(state, formId, ['userSids', 'reason'])}
-<fieldset id="${formId}-userSids"><legend>Who leaves the pilot</legend>${o.pilot.users.map(
+<div class="table-wrap" id="${formId}-userSids"><table><caption>Who leaves the pilot</caption><thead><tr><th scope="col">Remove</th><th scope="col">Email</th></tr></thead><tbody>${o.pilot.users.map(
     (u) =>
-      html`<div><input type="checkbox" name="userSids" value="${u.sid}" id="remove-${u.sid}"${ticked.has(u.sid) && html` checked`}> <label for="remove-${u.sid}">${u.email}</label></div>`,
-  )}</fieldset>
+      html`<tr><td><input type="checkbox" name="userSids" value="${u.sid}" id="remove-${u.sid}"${ticked.has(u.sid) && html` checked`}></td><td><label for="remove-${u.sid}">${u.email}</label></td></tr>`,
+  )}</tbody></table></div>
 ${reasonField(formId, state)}
 <button type="submit" class="danger">Remove from the pilot</button></form>`;
 }
@@ -150,7 +151,7 @@ function approvals(o: OnboardingDetail, forms: OnboardingForms): SafeHtml {
 }
 
 function buildForm(o: OnboardingDetail, state: FormState | undefined): SafeHtml {
-  if (!listStages.includes(o.stage)) return html``;
+  if (!state && !listStages.includes(o.stage)) return html``;
   const formId = 'step-list';
   return html`<form method="post" action="${action(o, 'migration-list')}" id="${formId}" novalidate><h3>Build a migration list</h3>
 <p class="hint">It is built as a draft to preview; nothing is mailed until you send it.</p>
@@ -174,9 +175,9 @@ ${textArea({ formId, name: 'sids', label: 'User or account SIDs (for a list by S
 function draftPreview(view: SupportOnboardingView): SafeHtml {
   const o = view.onboarding;
   const { draft } = o;
-  if (!draft || !listStages.includes(o.stage)) return html``;
   const formId = 'step-send';
   const state = view.forms?.send;
+  if (!draft || !listStages.includes(o.stage)) return summary(state, formId, []);
   return html`<section aria-labelledby="h-draft" data-draft="${draft.listId}"><h3 id="h-draft">Draft version ${draft.version}: preview</h3>
 ${listStats(draft)}
 ${draft.problems.map((p) => html`<div class="alert warn" data-problem="${p.code}"><p>${p.message}</p></div>`)}
@@ -186,7 +187,8 @@ ${view.draftPage && view.draftHref && statusTable(view.draftPage, view.draftHref
 }
 
 function cancelForm(o: OnboardingDetail, state: FormState | undefined): SafeHtml {
-  if (ended.includes(o.stage)) return html`<p class="muted">The onboarding has ended; there is nothing to cancel.</p>`;
+  if (ended.includes(o.stage))
+    return html`${summary(state, 'step-cancel', [])}<p class="muted">The onboarding has ended; there is nothing to cancel.</p>`;
   const formId = 'step-cancel';
   const revertWords: Record<(typeof revertTargets)[number], string> = {
     enabled: 'Enforced users go back to enabled (SSO or password) — the default',
