@@ -17,6 +17,7 @@ import {
 import { cancelBody, createOnboardingBody, domainOverrideBody, pilotUsersBody } from '../schemas.js';
 import { idpConfigRoute } from './idpConfig.js';
 import { migrationListRoutes } from './migrationLists.js';
+import { pilotAndLinkRoutes } from './pilotAndLinks.js';
 import {
   domainParams,
   domainUnverifiedOrWrongStage,
@@ -155,6 +156,7 @@ export function onboardingRoutes(deps: ApiDeps): ApiRoute[] {
         res.json(await confirmPilotFor(database.db, await client(), onboardingParams.shape.id.parse(req.params.id)));
       },
     },
+    ...pilotAndLinkRoutes(deps),
     ...migrationListRoutes(deps),
     {
       method: 'post',

@@ -3,8 +3,7 @@
 // function the support API's route calls (domain/onboardingCommands.ts), so the workflow refuses a form
 // for what it refuses a request; a refusal comes back on the onboarding's page, in place, as a 4xx.
 import { type Request, type Response, Router } from 'express';
-import { z } from 'zod';
-import { approvalSteps } from '../../contract/onboarding.js';
+import type { z } from 'zod';
 import { requireVerifiedDomains } from '../../domain/domainClaims.js';
 import { onboardingOfList } from '../../domain/migrationLists.js';
 import {
@@ -21,7 +20,8 @@ import type { ApiDeps } from '../deps.js';
 import { requireSameOrigin } from '../middleware/sameOrigin.js';
 import type { FormProblem, FormState } from '../pages/forms.js';
 import type { OnboardingForms } from '../pages/supportOnboarding.js';
-import { cancelBody, migrationListBody, migrationListId, pilotUsersBody, userSidSchema } from '../schemas.js';
+import { cancelBody, migrationListBody, migrationListId, pilotUsersBody } from '../schemas.js';
+import { approvalStepParam, removePilotUsersBody, resendApprovalBody } from '../stepSchemas.js';
 import { onboardingPageSender } from './supportOnboardingPage.js';
 import { supportConsole } from './supportShared.js';
 
@@ -53,14 +53,8 @@ const refusedState = (values: Record<string, string>, error: AppError, field = '
   problems: [{ field, code: error.code, message: error.message }],
 });
 
-const removeBody = z.strictObject({
-  userSids: z.array(userSidSchema).min(1, 'tick at least one pilot user to remove'),
-  reason: cancelBody.shape.reason,
-});
-const resendBody = z.strictObject({
-  step: z.enum(approvalSteps, { error: 'choose which link to mail again' }),
-  reason: cancelBody.shape.reason,
-});
+/** The console's resend form names the step in a field; the API names it in the path. */
+const resendForm = resendApprovalBody.extend({ step: approvalStepParam });
 
 export function supportStepsRouter(deps: ApiDeps): Router {
   const { database, config } = deps;
@@ -110,7 +104,7 @@ export function supportStepsRouter(deps: ApiDeps): Router {
   router.post('/support/onboardings/:id/pilot-users/remove', signedIn, form, async (req, res) => {
     const id = onboardingId(req);
     const values = formValues(req.body, ['userSids', 'reason']);
-    const parsed = removeBody.safeParse({ userSids: listOf(values.userSids), reason: values.reason });
+    const parsed = removePilotUsersBody.safeParse({ userSids: listOf(values.userSids), reason: values.reason });
     if (!parsed.success) return refuse(req, res, 'pilotRemove', { values, problems: problemsOf(parsed.error, (p) => String(p[0])) });
     await step(req, res, 'pilotRemove', values, async () => {
       await removePilotUsersFor(database.db, await client(), id, parsed.data.userSids, parsed.data.reason);
@@ -157,7 +151,7 @@ export function supportStepsRouter(deps: ApiDeps): Router {
   router.post('/support/onboardings/:id/approvals/resend', signedIn, form, async (req, res) => {
     const id = onboardingId(req);
     const values = formValues(req.body, ['step', 'reason']);
-    const parsed = resendBody.safeParse(values);
+    const parsed = resendForm.safeParse(values);
     if (!parsed.success) return refuse(req, res, 'resend', { values, problems: problemsOf(parsed.error, (p) => String(p[0])) });
     await step(req, res, 'resend', values, async () => {
       await resendApprovalLinkFor(database.db, await client(), id, parsed.data.step, parsed.data.reason);

@@ -203,6 +203,23 @@ const bodyCases: { method: Method; template: string; path: string; bodies: unkno
   },
   {
     method: 'post',
+    template: '/api/onboardings/{id}/pilot-users/remove',
+    path: `${unknownOnboarding}/pilot-users/remove`,
+    bodies: [
+      { userSids: [unknownUserSid], reason: 'left the company' },
+      { userSids: [], reason: 'x' },
+      { userSids: ['bob'], reason: 'x' },
+      { userSids: [unknownUserSid] },
+    ],
+  },
+  {
+    method: 'post',
+    template: '/api/onboardings/{id}/approvals/{step}/resend',
+    path: `${unknownOnboarding}/approvals/pilot/resend`,
+    bodies: [{ reason: 'the mail went to spam' }, { reason: '' }, {}, { reason: 'x', step: 'pilot' }],
+  },
+  {
+    method: 'post',
     template: '/api/onboardings/{id}/domains/{domain}/override',
     path: `${unknownOnboarding}/domains/doc.test/override`,
     bodies: [{ reason: 'checked with the customer by phone' }, { reason: '' }, {}, { reason: 'x', domain: 'doc.test' }],

@@ -70,7 +70,12 @@ describe('the onboarding page’s step forms', () => {
       .fill(`${user(1)}, ${user(2)}, nobody@${domain}`);
     expect((await submit('step-pilot', 'Nominate')).status()).toBe(200);
     expect(page.url()).toContain('done=pilot_nominated');
-    expect(await page.getByRole('table', { name: 'Pilot users' }).getByRole('row', { name: new RegExp(user(2)) }).count()).toBe(1);
+    expect(
+      await page
+        .getByRole('table', { name: 'Pilot users' })
+        .getByRole('row', { name: new RegExp(user(2)) })
+        .count(),
+    ).toBe(1);
     expect(await ssoStateOf(user(2))).toBe('enabled');
     expect(await page.locator('#h-problems + ul [data-problem=pilot_unknown_emails]').textContent()).toContain(`nobody@${domain}`);
   });
@@ -85,7 +90,12 @@ describe('the onboarding page’s step forms', () => {
     await page.locator('#step-pilotRemove').getByLabel('Reason (kept in the audit trail)').fill('left the company');
     expect((await submit('step-pilotRemove', 'Remove from the pilot')).status()).toBe(200);
     expect(page.url()).toContain('done=pilot_removed');
-    expect(await page.getByRole('table', { name: 'Pilot users' }).getByRole('row', { name: new RegExp(user(2)) }).count()).toBe(0);
+    expect(
+      await page
+        .getByRole('table', { name: 'Pilot users' })
+        .getByRole('row', { name: new RegExp(user(2)) })
+        .count(),
+    ).toBe(0);
     expect(await ssoStateOf(user(2))).toBe('none');
     expect(await ssoStateOf(user(1))).toBe('enabled');
     const [removed] = await auditOf('onboarding.pilot_users_removed');
@@ -132,6 +142,28 @@ describe('the onboarding page’s step forms', () => {
       })
       .toContain('rejected the pilot: “Alice reached the wrong tenant”');
     await shot('03-rejection-problem');
+  });
+
+  it('does the same through the support API: a reason required, a SID that is no pilot user refused', async () => {
+    const noReason = await env.api('POST', `/api/onboardings/${id}/approvals/pilot/resend`, {});
+    expect(noReason.status).toBe(400);
+    const resent = await env.api('POST', `/api/onboardings/${id}/approvals/pilot/resend`, { reason: 'asked again by phone' });
+    expect(resent).toMatchObject({ status: 200, body: { step: 'pilot' } });
+    const wrongStep = await env.api<{ error: { code: string; message: string } }>(
+      'POST',
+      `/api/onboardings/${id}/approvals/go_ahead/resend`,
+      {
+        reason: 'too early',
+      },
+    );
+    expect(wrongStep.status).toBe(409);
+    expect(wrongStep.body.error).toMatchObject({ code: 'no_pending_link', message: 'no go ahead link is waiting in stage pilot' });
+    const stranger = await env.api<{ error: { code: string } }>('POST', `/api/onboardings/${id}/pilot-users/remove`, {
+      userSids: [`US${'0'.repeat(32)}`],
+      reason: 'not ours',
+    });
+    expect(stranger.status).toBe(422);
+    expect(stranger.body.error.code).toBe('not_a_pilot_user');
   });
 
   it('asks why before cancelling, then cancels with the revert chosen', async () => {
