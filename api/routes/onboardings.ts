@@ -17,7 +17,6 @@ import {
 import { cancelBody, createOnboardingBody, domainOverrideBody, pilotUsersBody } from '../schemas.js';
 import { idpConfigRoute } from './idpConfig.js';
 import { migrationListRoutes } from './migrationLists.js';
-import { pilotAndLinkRoutes } from './pilotAndLinks.js';
 import {
   domainParams,
   domainUnverifiedOrWrongStage,
@@ -26,6 +25,7 @@ import {
   refused,
   requireVerifiedDomains,
 } from './onboardingShared.js';
+import { pilotAndLinkRoutes } from './pilotAndLinks.js';
 
 /** An onboarding from IdP details to SSO enforced (support token). */
 export function onboardingRoutes(deps: ApiDeps): ApiRoute[] {
