@@ -129,6 +129,15 @@ describe('the onboarding page’s step forms', () => {
     expect(body).toContain('id="step-list-problems"');
   });
 
+  it('refuses a step form posted from another site, even with the session cookie', async () => {
+    const res = await page.request.post(`${onboardingPage()}/cancel`, {
+      form: { reason: 'forged', revertTo: 'none' },
+      headers: { origin: 'https://attacker.example' },
+    });
+    expect(res.status()).toBe(403);
+    expect((await env.api<{ stage: string }>('GET', `/api/onboardings/${id}`)).body.stage).toBe('pilot');
+  });
+
   it('shows the customer’s rejection and its reason at the top of the page', async () => {
     const link = await approvalLinkFromMail(env.smtp, adminEmail, /^Action needed: confirm the SSO pilot/);
     expect((await postApproval(link, { decision: 'reject', reason: 'Alice reached the wrong tenant' })).status).toBe(200);
