@@ -4,6 +4,7 @@ import { spEndpoints, upsertConnection } from '../domain/connections.js';
 import { connectionStatusFor, domainStatuses } from '../domain/domainClaims.js';
 import { type IdpConfigValidation, type ValidIdpConfig, validateIdpConfig } from '../domain/idpConfig/index.js';
 import { attachConnection } from '../domain/onboardings.js';
+import { ensureCertificateLifecycle } from './certificates.js';
 import type { ActivityDeps } from './deps.js';
 
 /** Intake of the IdP's side of the connection, and the SP details mailed back. */
@@ -40,6 +41,8 @@ export function connectionActivities({ database, mailer, clock, config, approval
         status: await connectionStatusFor(db, input.onboardingId),
       });
       await attachConnection(db, input.onboardingId, connection.id);
+      // From now on the connection's certificates are watched (it waits while the connection is a draft).
+      await ensureCertificateLifecycle(connection.id);
       await recordAuditEvent(db, {
         type: 'connection.saved',
         onboardingId: input.onboardingId,

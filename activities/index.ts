@@ -1,4 +1,5 @@
 import { approvalActivities } from './approvals.js';
+import { certificateActivities } from './certificates.js';
 import { connectionActivities } from './connection.js';
 import type { ActivityDeps } from './deps.js';
 import { lifecycleActivities } from './lifecycle.js';
@@ -21,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
     ...approvalActivities(deps),
     ...migrationListActivities(deps),
     ...rolloutActivities(deps),
+    ...certificateActivities(deps),
   };
 }
 

@@ -3,6 +3,7 @@ import { eq } from 'drizzle-orm';
 import type { Database, Db } from '../db/client.js';
 import { pilotUsers, ssoConnections } from '../db/schema.js';
 import { pendingApprovals } from './approvals.js';
+import { certificateProblems, certificateWarningMs } from './certificateStatus.js';
 import { domainStatuses } from './domainClaims.js';
 import { queryOnboardingState } from './onboardingCommands.js';
 import { timelineProblems } from './onboardingProblems.js';
@@ -39,7 +40,12 @@ export async function getOnboarding(
     adminEmail: row.adminEmail,
     emailDomains: row.emailDomains,
     stage: state?.stage ?? row.stage,
-    problems: [...(state?.problems ?? []), ...timelineProblems(state)],
+    problems: [
+      ...(state?.problems ?? []),
+      ...timelineProblems(state),
+      // The connection's certificates live on after the workflow: PostgreSQL's, in every stage.
+      ...((await certificateProblems(sql, [id], { now: links.now, warnWithinMs: certificateWarningMs })).get(id) ?? []),
+    ],
     // The workflow saw the connection when it saved it; its status since (verified domains make a draft
     // active, support may disable it) is PostgreSQL's.
     connection: state?.connection ? { ...state.connection, status: await connectionStatus(db, state.connection) } : null,

@@ -189,7 +189,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     certificates: {
       refreshIntervalMs: parseIsoDurationMs(e.CERT_REFRESH_INTERVAL) ?? 0,
       retireGraceMs: parseIsoDurationMs(e.CERT_RETIRE_GRACE) ?? 0,
-      reminderThresholdsMs: [...new Set(e.CERT_REMINDERS.split(',').map((part) => parseIsoDurationMs(part.trim()) ?? 0))].sort((a, b) => b - a),
+      reminderThresholdsMs: [...new Set(e.CERT_REMINDERS.split(',').map((part) => parseIsoDurationMs(part.trim()) ?? 0))].sort(
+        (a, b) => b - a,
+      ),
     },
   };
 }

@@ -72,3 +72,22 @@ export function registerOnboardingGauges(metrics: Metrics, figures: OnboardingFi
     },
   });
 }
+
+/**
+ * Days left (fractional, negative once expired) of each active connection's latest-expiring certificate
+ * that still verifies logins (current or next): when it expires nobody signs in through the connection.
+ * Read from PostgreSQL at each scrape, like the gauges above.
+ */
+export function registerCertificateGauge(metrics: Metrics, expiryDays: () => Promise<{ connectionId: string; days: number }[]>): void {
+  if (metrics.registry.getSingleMetric('sso_connection_certificate_expiry_days')) return;
+  new Gauge({
+    name: 'sso_connection_certificate_expiry_days',
+    help: "Days until each active connection's last signing certificate (the latest-expiring current or next one) expires",
+    labelNames: ['connection'] as const,
+    registers: [metrics.registry],
+    async collect() {
+      this.reset();
+      for (const row of await expiryDays()) this.set({ connection: row.connectionId }, row.days);
+    },
+  });
+}

@@ -3,6 +3,7 @@ import { createActivities } from '../activities/index.js';
 import { searchAttributeTypes } from '../contract/onboarding.js';
 import { createDatabase } from '../db/client.js';
 import { approvalLinkSecret } from '../domain/approvals.js';
+import { startCertificateLifecycles } from '../domain/certificateLifecycleStart.js';
 import { createMailer } from '../domain/mail/outbox.js';
 import { systemClock } from '../lib/clock.js';
 import { ConfigError, loadConfig, requireSetting } from '../lib/config.js';
@@ -22,6 +23,10 @@ async function main() {
   const admin = await connectTemporal(config.temporal);
   const added = await ensureSearchAttributes(admin.connection, config.temporal.namespace, searchAttributeTypes);
   if (added.length > 0) logger.info({ added }, 'registered search attributes');
+  // Connections saved before the certificate lifecycle existed (or while starting one failed) get theirs;
+  // those running already are left as they are.
+  const watched = await startCertificateLifecycles(admin.client, database.db, config.temporal.taskQueue);
+  logger.info({ connections: watched }, 'certificate lifecycles running');
   await admin.close();
 
   const t = config.temporal;

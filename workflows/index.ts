@@ -1,1 +1,2 @@
+export { certificateLifecycle } from './certificateLifecycle.js';
 export { ssoOnboarding } from './onboarding/workflow.js';

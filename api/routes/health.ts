@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import { pingDatabase } from '../../db/client.js';
+import { certificateExpiryDays } from '../../domain/certificateStatus.js';
 import { onboardingsByStage, rolloutsInFlight } from '../../domain/supportOverview.js';
-import { registerOnboardingGauges } from '../../lib/metrics.js';
+import { registerCertificateGauge, registerOnboardingGauges } from '../../lib/metrics.js';
 import { pingTemporal } from '../../lib/temporal.js';
 import type { ApiDeps } from '../deps.js';
 
@@ -22,12 +23,13 @@ async function check(name: string, timeoutMs: number, probe: () => Promise<void>
   }
 }
 
-export function healthRouter({ database, temporal, metrics }: ApiDeps): Router {
+export function healthRouter({ database, temporal, metrics, clock }: ApiDeps): Router {
   const router = Router();
   registerOnboardingGauges(metrics, {
     byStage: () => onboardingsByStage(database.sql),
     rollouts: () => rolloutsInFlight(database.sql),
   });
+  registerCertificateGauge(metrics, () => certificateExpiryDays(database.sql, clock.now()));
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });

@@ -1,6 +1,7 @@
 import { type Request, Router } from 'express';
 import { idPattern } from '../../contract/onboarding.js';
 import { recordAuditEvent } from '../../domain/audit.js';
+import { addCertificateProblems } from '../../domain/certificateStatus.js';
 import { dnsTxtLookup, overrideDomainVerification, verifyDomainsByDns } from '../../domain/domainClaims.js';
 import { confirmPilotFor, liveProblems } from '../../domain/onboardingCommands.js';
 import { findOnboarding } from '../../domain/onboardings.js';
@@ -84,6 +85,15 @@ export function supportPagesRouter(deps: ApiDeps): Router {
         temporalDown = true;
         return new Map();
       });
+    await addCertificateProblems(
+      database.sql,
+      problems,
+      onboardings.map((o) => o.id),
+      {
+        now: clock.now(),
+        warnWithinMs: config.certificates.reminderThresholdsMs[0],
+      },
+    );
     sendPage(res, supportDashboardPage({ onboardings, problems, temporalDown, refreshing: refreshing(req), filter }));
   });
 

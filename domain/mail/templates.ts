@@ -1,5 +1,6 @@
 import type { ApprovalContextFacts, ApprovalStep } from '../../contract/onboarding.js';
 import { escapeHtml } from '../../lib/text.js';
+import { rotationStepsFor } from '../certificateRotationSteps.js';
 import { approvalStepContent, stepTitle } from './approvalSteps.js';
 
 export interface ApprovalRequestMail {
@@ -44,7 +45,8 @@ export type MailMessage =
       /** Users who keep signing in with a password (enabled, not enforced), the first of them named. */
       keepingPasswords?: { count: number; emails: string[] };
       url?: string;
-    };
+    }
+  | CertificateMail;
 
 export interface RenderedMail {
   subject: string;
@@ -84,6 +86,12 @@ function draftFor(message: MailMessage): Draft {
       return completed(message);
     case 'onboarding_cancelled':
       return cancelled(message);
+    case 'certificate_expiry_reminder':
+      return certificateReminder(message);
+    case 'certificate_changes':
+      return certificateChanges(message);
+    case 'metadata_refresh_failed':
+      return metadataRefreshFailed(message);
   }
 }
 
@@ -215,6 +223,80 @@ function completed(m: Extract<MailMessage, { kind: 'onboarding_completed' }>): D
     outro: [
       'There is nothing more you need to do. If a user cannot sign in, check that your identity provider assigns them the console application; our support team can temporarily restore password sign-in for a user.',
     ],
+  };
+}
+
+/** The certificate lifecycle's mails (domain/certificateLifecycle.ts). */
+export type CertificateMail =
+  | {
+      kind: 'certificate_expiry_reminder';
+      customerName: string;
+      connectionId: string;
+      /** idpVendorOf's answer: which console's steps the mail gives. */
+      vendor: string;
+      fingerprintSha256: string;
+      /** ISO 8601 instant. */
+      notAfter: string;
+      daysLeft: number;
+    }
+  /** To support: what the metadata refresh changed. */
+  | {
+      kind: 'certificate_changes';
+      customerName: string;
+      connectionId: string;
+      metadataUrl: string;
+      added: { fingerprintSha256: string; notAfter: string }[];
+      promoted: { fingerprintSha256: string; notAfter: string }[];
+      retired: { fingerprintSha256: string; notAfter: string }[];
+    }
+  | { kind: 'metadata_refresh_failed'; customerName: string; connectionId: string; metadataUrl: string; code: string; message: string };
+
+function certificateReminder(m: Extract<MailMessage, { kind: 'certificate_expiry_reminder' }>): Draft {
+  const rotation = rotationStepsFor(m.vendor);
+  const when = m.daysLeft <= 0 ? 'in less than a day' : `in ${m.daysLeft} ${m.daysLeft === 1 ? 'day' : 'days'}`;
+  return {
+    subject: `Action needed: the SSO signing certificate of ${m.customerName} expires ${when}`,
+    heading: 'Your identity provider’s signing certificate expires soon',
+    intro: [
+      `The last signing certificate we have on file for ${m.customerName}’s identity provider (${rotation.vendorName}) expires ${when}, on ${formatUtc(m.notAfter)}. After that nobody can sign in to the console through single sign-on until a new certificate is on file.`,
+    ],
+    facts: [
+      ['Certificate (SHA-256 fingerprint)', m.fingerprintSha256],
+      ['Expires', formatUtc(m.notAfter)],
+      ['Connection', m.connectionId],
+    ],
+    checklistTitle: `What to do in ${rotation.vendorName}:`,
+    checklist: rotation.steps,
+    outro: [
+      'We remind you again as the date comes closer, until a newer certificate is on file. If you have questions, contact our support team.',
+    ],
+  };
+}
+
+function certificateChanges(m: Extract<MailMessage, { kind: 'certificate_changes' }>): Draft {
+  const line = (c: { fingerprintSha256: string; notAfter: string }) => `${c.fingerprintSha256} (valid until ${formatUtc(c.notAfter)})`;
+  return {
+    subject: `Signing certificates of ${m.customerName} changed from their IdP metadata`,
+    heading: 'The IdP metadata changed the connection’s signing certificates',
+    intro: [`Reading ${m.customerName}’s IdP metadata from ${m.metadataUrl} changed connection ${m.connectionId}:`],
+    checklist: [
+      ...m.added.map((c) => `added as next (verifies sign-ins now): ${line(c)}`),
+      ...m.promoted.map((c) => `now current: ${line(c)}`),
+      ...m.retired.map((c) => `retired (gone from the metadata for the whole grace period): ${line(c)}`),
+    ],
+    outro: ['Nothing is needed unless the change was not expected: then check the connection in the support console.'],
+  };
+}
+
+function metadataRefreshFailed(m: Extract<MailMessage, { kind: 'metadata_refresh_failed' }>): Draft {
+  return {
+    subject: `Could not read the IdP metadata of ${m.customerName}`,
+    heading: 'The IdP metadata refresh failed',
+    intro: [
+      `Reading ${m.customerName}’s IdP metadata from ${m.metadataUrl} (connection ${m.connectionId}) failed: ${m.message} (${m.code}).`,
+      'The connection keeps its certificates and sign-ins go on; new certificates the IdP publishes are not picked up until the metadata can be read again. We retry at every refresh and mail again only if the failure changes.',
+    ],
+    outro: ['Check the metadata URL with the customer and correct it on the connection if it moved.'],
   };
 }
 
