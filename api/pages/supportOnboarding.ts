@@ -245,7 +245,7 @@ ${refreshToggle(view.path, view.refreshing)}
 <section aria-labelledby="h-problems"><h2 id="h-problems">Problems</h2>${
       o.problems.length === 0
         ? html`<p class="muted">None.</p>`
-        : html`<ul data-problems>${o.problems.map((p) => html`<li data-problem="${p.code}"><code>${p.code}</code> ${p.message}</li>`)}</ul>`
+        : html`<div class="alert warn"><ul data-problems>${o.problems.map((p) => html`<li data-problem="${p.code}"><code>${p.code}</code> ${p.message}</li>`)}</ul></div>`
     }</section>
 <section aria-labelledby="h-progress"><h2 id="h-progress">Progress</h2>
 ${meter('enable-progress', 'Enabled', progress.enabled, progress.total)}${meter('enforce-progress', 'Enforced', progress.enforced, progress.total)}

@@ -77,7 +77,7 @@ describe('the onboarding page’s step forms', () => {
         .count(),
     ).toBe(1);
     expect(await ssoStateOf(user(2))).toBe('enabled');
-    expect(await page.locator('#h-problems + ul [data-problem=pilot_unknown_emails]').textContent()).toContain(`nobody@${domain}`);
+    expect(await page.locator('#h-problems + .alert [data-problem=pilot_unknown_emails]').textContent()).toContain(`nobody@${domain}`);
   });
 
   it('asks why before removing a pilot user, then switches them back to their password', async () => {
@@ -145,7 +145,7 @@ describe('the onboarding page’s step forms', () => {
       .poll(async () => {
         await page.goto(onboardingPage());
         return page
-          .locator('#h-problems + ul [data-problem=customer_rejected]')
+          .locator('#h-problems + .alert [data-problem=customer_rejected]')
           .textContent({ timeout: 1_000 })
           .catch(() => null);
       })

@@ -92,7 +92,7 @@ export function wireHandlers(run: OnboardingRun) {
       const { removed } = await answering.removePilotUsers({ onboardingId, connectionId, userSids, reason });
       const gone = new Set([...removed, ...userSids]);
       state.pilot.users = state.pilot.users.filter((u) => !gone.has(u.sid));
-      run.note('pilot_removed', `${userSids.length} users: ${reason}`);
+      run.note('pilot_removed', `${userSids.length === 1 ? '1 user' : `${userSids.length} users`}: ${reason}`);
       return state.pilot;
     }),
     {
