@@ -16,14 +16,16 @@ import { cancelBody } from '../../api/schemas.js';
 import { describeId, isId } from '../../contract/vocabulary.js';
 import type { SupportApi } from './api.js';
 import { type Command, exactly, onboardingId, onboardingPath, print, required, string, strings, UsageError } from './args.js';
-import { connectionCommands } from './connectionCommands.js';
+import { connectionCommands, readCertificateFile } from './connectionCommands.js';
 import { onboardingDetail, onboardingTable } from './format.js';
+import { stepCommands } from './stepCommands.js';
 import { userCommands } from './userCommands.js';
 import { watchOnboarding } from './watch.js';
 
 export const commands: Record<string, Command> = {
   ...connectionCommands,
   ...userCommands,
+  ...stepCommands,
   start: {
     usage:
       'start --customer NAME --admin EMAIL --domain D [--domain D2 …] [--customer-id ID]\n' +
@@ -89,18 +91,48 @@ export const commands: Record<string, Command> = {
   },
 
   'idp-config': {
-    usage: 'idp-config ID FILE|URL [--email-attribute A]',
-    summary: "submit the customer's IdP metadata: a file is sent as the document, an https URL is fetched by the service",
-    options: { 'email-attribute': { type: 'string' } },
+    usage:
+      'idp-config ID FILE|URL [--email-attribute A]\n' +
+      '      idp-config ID --entity-id E --sso-url U [--binding redirect|post] --certificate FILE [--certificate FILE2 …]\n' +
+      '      [--logout-url U] [--email-attribute A]',
+    summary:
+      "submit the customer's IdP metadata (a file is sent as the document, an https URL is fetched by the service), " +
+      'or its details field by field (binding: redirect unless told)',
+    options: {
+      'email-attribute': { type: 'string' },
+      'entity-id': { type: 'string' },
+      'sso-url': { type: 'string' },
+      binding: { type: 'string' },
+      certificate: { type: 'string', multiple: true },
+      'logout-url': { type: 'string' },
+    },
     json: true,
     async run(ctx, { values, positionals, name }) {
       exactly(positionals, 2, name);
       const id = onboardingId(positionals[0], name);
       const source = positionals[1];
-      if (!source) throw new UsageError('name the metadata FILE or URL', name);
       const emailAttribute = string(values, 'email-attribute');
+      const fieldOptions = ['entity-id', 'sso-url', 'binding', 'certificate', 'logout-url'].filter((o) => values[o] !== undefined);
       let request: Parameters<SupportApi['request']>[3];
-      if (/^https?:\/\//i.test(source)) {
+      if (fieldOptions.length > 0) {
+        if (source) throw new UsageError(`give the metadata FILE|URL or the fields (--${fieldOptions[0]}), not both`, name);
+        const binding = string(values, 'binding') ?? 'redirect';
+        if (binding !== 'redirect' && binding !== 'post') throw new UsageError('--binding must be redirect or post', name);
+        const files = strings(values, 'certificate');
+        if (files.length === 0) throw new UsageError('--certificate FILE is required (the IdP signing certificate)', name);
+        request = {
+          json: {
+            entityId: required(values, 'entity-id', name),
+            ssoUrl: required(values, 'sso-url', name),
+            ssoBinding: binding,
+            certificates: await Promise.all(files.map((file) => readCertificateFile(file, name))),
+            logoutRedirectUrl: string(values, 'logout-url'),
+            emailAttribute,
+          },
+        };
+      } else if (!source) {
+        throw new UsageError('name the metadata FILE or URL, or give the fields (--entity-id, --sso-url, --certificate)', name);
+      } else if (/^https?:\/\//i.test(source)) {
         request = { json: { metadataUrl: source, emailAttribute } };
       } else {
         let xml: string;

@@ -1,9 +1,10 @@
 // Text for people: the onboarding list as a table, one onboarding as labelled lines, progress bars.
 import type { z } from 'zod';
-import type { onboardingListItem, onboardingResponse } from '../../api/responses.js';
+import type { connectionDetailResponse, onboardingListItem, onboardingResponse } from '../../api/responses.js';
 
 export type OnboardingListItem = z.infer<typeof onboardingListItem>;
 export type Onboarding = z.infer<typeof onboardingResponse>;
+export type ConnectionDetail = z.infer<typeof connectionDetailResponse>;
 
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -103,4 +104,35 @@ export function onboardingDetail(o: Onboarding): string {
   const recent = o.events.slice(-10).map((e) => `${e.at}  ${e.type}${e.detail ? `  ${e.detail}` : ''}`);
   sections.push(labelled('recent events', recent.length ? recent : ['none']));
   return sections.join('\n');
+}
+
+/** A certificate this close to its end is marked, as on the console's connection page. */
+const expiringSoonDays = 30;
+
+export function connectionDetail(c: ConnectionDetail): string {
+  const idp = c.idp;
+  const certificates = idp.certificates.map((cert) => {
+    const mark =
+      cert.state === 'retired' ? '' : cert.daysLeft < 0 ? '  EXPIRED' : cert.daysLeft <= expiringSoonDays ? '  EXPIRING SOON' : '';
+    return [
+      `${cert.state.padEnd(8)} ${cert.fingerprintSha256}${mark}`,
+      `         ${cert.subject || '(subject unreadable)'}`,
+      `         valid ${cert.notBefore.slice(0, 10)} to ${cert.notAfter.slice(0, 10)}, ${cert.daysLeft} days left`,
+    ];
+  });
+  return [
+    `${c.id}  ${c.status}${c.onboardingId ? `  (onboarding ${c.onboardingId})` : ''}`,
+    labelled('SP side', [`entity ID     ${c.spEntityId}`, `ACS URL       ${c.acsUrl}`, `metadata      ${c.metadataUrl}`]),
+    labelled('domains', [c.domains.join(', ') || 'none']),
+    labelled('IdP side', [
+      `vendor        ${idp.vendor}`,
+      `entity ID     ${idp.entityId}`,
+      `SSO URL       ${idp.ssoUrl} (${idp.ssoBinding})`,
+      `logout URL    ${idp.logoutRedirectUrl ?? 'none'}`,
+      `email from    ${idp.emailAttribute ? `attribute ${idp.emailAttribute}` : 'the NameID'}`,
+      `metadata URL  ${idp.metadataUrl ?? 'none'}`,
+    ]),
+    labelled('certificates', certificates.length ? certificates.flat() : ['none']),
+    labelled('last SSO login', [c.lastLoginAt ?? 'never']),
+  ].join('\n');
 }
