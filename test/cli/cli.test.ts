@@ -103,6 +103,8 @@ describe('usage and exit codes', () => {
       'override-domain',
       'pilot',
       'confirm-pilot',
+      'remove-pilot',
+      'resend-link',
       'migrate',
       'cancel',
       'watch',
@@ -263,6 +265,28 @@ describe('an onboarding driven from the CLI', () => {
     expect(code).toBe(0);
     expect(stdout).toContain(`Pilot users enabled for SSO: ${people[0]?.email}`);
     expect(stdout).toContain(`Not users here (skipped): ghost@${domain}`);
+  });
+
+  it('remove-pilot needs a reason, then takes the user out of the pilot', async () => {
+    const bob = people[1]?.email as string;
+    expect((await cli(['pilot', id, bob])).code).toBe(0);
+    const [row] = await database.sql<{ sid: string }[]>`select sid from users where email = ${bob}`;
+    const noReason = await cli(['remove-pilot', id, row?.sid as string]);
+    expect(noReason.code).toBe(2);
+    expect(noReason.stderr).toContain('--reason is required');
+    const { code, stdout } = await cli(['remove-pilot', id, row?.sid as string, '--reason', 'nominated by mistake']);
+    expect(code).toBe(0);
+    expect(stdout).toBe(`Pilot users now: ${people[0]?.email}\n`);
+  });
+
+  it('resend-link mails the pending pilot link again, and refuses a step with no link waiting', async () => {
+    const { code, stdout } = await cli(['resend-link', id, 'pilot', '--reason', 'the first mail was lost']);
+    expect(code).toBe(0);
+    expect(stdout).toBe('The pilot link is mailed again.\n');
+    await env.smtp.waitFor((m) => m.to.includes(adminEmail) && /^Reminder 1: confirm the SSO pilot/.test(m.subject), 20_000);
+    const early = await cli(['resend-link', id, 'go_ahead', '--reason', 'too early']);
+    expect(early.code).toBe(1);
+    expect(early.stderr).toContain('no_pending_link');
   });
 
   it('confirm-pilot and the customer approval move it to the migration list', async () => {
