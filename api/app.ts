@@ -7,6 +7,7 @@ import { requireSupportToken } from './middleware/supportAuth.js';
 import { traceRequests } from './middleware/trace.js';
 import { approvalsRouter } from './routes/approvals.js';
 import { assetsRouter } from './routes/assets.js';
+import { auditEventRoutes } from './routes/auditEvents.js';
 import { connectionRoutes } from './routes/connections.js';
 import { directoryRoutes } from './routes/directory.js';
 import { healthRouter } from './routes/health.js';
@@ -35,7 +36,13 @@ function mount(router: Router, routes: readonly ApiRoute[]): Router {
 export function createApp(deps: ApiDeps): Express {
   // One table both mounts the API and describes it (api/apiRoute.ts): what the document lists is what is
   // served, and each route is mounted where its documented security says, behind the support guard or before it.
-  const described = [...directoryRoutes(deps), ...onboardingRoutes(deps), ...connectionRoutes(deps), ...sessionRoutes(deps)];
+  const described = [
+    ...directoryRoutes(deps),
+    ...onboardingRoutes(deps),
+    ...connectionRoutes(deps),
+    ...auditEventRoutes(deps),
+    ...sessionRoutes(deps),
+  ];
   const routes = [...described, ...openapiRoutes(deps, described)];
   const securedBy = (security: Security) => routes.filter((route) => (route.security ?? 'supportToken') === security);
   const supportApi = securedBy('supportToken');

@@ -179,6 +179,7 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[], options: { ser
       { name: 'directory', description: 'Accounts, users and their SSO state' },
       { name: 'onboardings', description: 'An onboarding from IdP details to SSO enforced' },
       { name: 'connections', description: 'Live connections: IdP details, certificates, on and off; every change audited' },
+      { name: 'audit', description: 'The audit trail: who changed what, every sign-in and refusal' },
       { name: 'session', description: 'The signed-in user (session cookie, not the support token)' },
       { name: 'meta', description: 'This description' },
     ],

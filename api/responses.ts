@@ -45,6 +45,46 @@ export const userResponse = z
   .object({ sid: z.string(), email: z.string(), ssoState, connectionId: z.string().nullable() })
   .meta({ id: 'User' });
 
+export const userLookupResponse = z
+  .object({
+    items: z.array(
+      z.object({
+        sid: z.string(),
+        email: z.string(),
+        ssoState,
+        connectionId: z.string().nullable(),
+        lastSsoLoginAt: timestamp.nullable(),
+        activeSessions: z.number().int().meta({ description: 'Sessions not ended nor expired' }),
+      }),
+    ),
+  })
+  .meta({ id: 'UserLookup', description: 'The users matching the lookup: none or one' });
+
+export const auditEventSchema = z
+  .object({
+    id: z.string().meta({ description: 'Sequence number of the event' }),
+    at: timestamp,
+    type: z.string().meta({ description: 'One of the catalogue in domain/audit.ts' }),
+    reasonCode: z.string().nullable(),
+    traceId: z.string().nullable(),
+    userSid: z.string().nullable(),
+    connectionId: z.string().nullable(),
+    onboardingId: z.string().nullable(),
+    actor: z.string().nullable(),
+    detail: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'AuditEvent' });
+
+export const auditEventsResponse = z
+  .object({
+    items: z.array(auditEventSchema),
+    nextCursor: z
+      .string()
+      .nullable()
+      .meta({ description: 'Pass as cursor, with the same filters, for the next (older) page; null: no more' }),
+  })
+  .meta({ id: 'AuditEvents', description: 'Audit events, newest first' });
+
 export const meResponse = z
   .object({ sid: z.string(), email: z.string(), authMethod: z.enum(authMethods), connectionId: z.string().nullable() })
   .meta({ id: 'Me', description: 'The signed-in user of the session cookie' });

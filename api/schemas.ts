@@ -2,6 +2,8 @@
 // `.meta()` only describes a schema (an `id` names it in the document's components); it never changes what is accepted.
 import { z } from 'zod';
 import { approvalDecisions, describeId, idPattern, revertTargets, ssoBindings, ssoStates } from '../contract/vocabulary.js';
+import { type AuditEventType, auditEventTypes } from '../domain/audit.js';
+import { auditPageSize } from '../domain/auditLog.js';
 import { isoDurationPattern, maxDurationText, parseIsoDurationMs } from '../lib/duration.js';
 import { controlCharacterIn, controlCharacterMessage } from '../lib/text.js';
 
@@ -54,9 +56,59 @@ export const setUserSsoBody = z
   .strictObject({
     state: z.enum(ssoStates),
     connectionId: plainText().min(1).max(100).optional(),
-    reason: freeText().max(1000).optional().meta({ description: 'Why: kept in the audit event' }),
+    reason: freeText().trim().min(1, 'must say why').max(1000).meta({ description: 'Why: kept in the audit event; required' }),
   })
-  .meta({ id: 'SetUserSsoRequest', description: "Break-glass and manual changes of a user's SSO state; audited." });
+  .meta({ id: 'SetUserSsoRequest', description: "Break-glass and manual changes of a user's SSO state; audited with the reason." });
+
+/** The console's break-glass form: back to a password (none) or to SSO or password (enabled), with the reason. */
+export const breakGlassForm = z.object({
+  state: z.enum(['enabled', 'none'], { error: 'choose how the user may sign in' }),
+  reason: setUserSsoBody.shape.reason,
+});
+
+export const userLookupQuery = z
+  .strictObject({
+    email: plainText().trim().min(1, 'must not be empty').max(254).optional().meta({ description: 'Matched case-insensitively' }),
+    sid: userSidSchema.optional(),
+  })
+  .refine((q) => (q.email === undefined) !== (q.sid === undefined), { message: 'give exactly one of email or sid', path: ['email'] });
+
+/** A time filter: a date (midnight UTC) or an ISO 8601 time; without an offset it is UTC. */
+const auditTime = plainText()
+  .trim()
+  .regex(
+    /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?$/,
+    'must be a date or an ISO 8601 time such as 2026-12-04T09:30Z',
+  )
+  .transform((value) => new Date(/T[^Z+-]*$/.test(value) ? `${value}Z` : value))
+  .refine((date) => !Number.isNaN(date.getTime()), 'must be a real date and time')
+  .meta({ example: '2026-12-04T09:30:00Z' });
+
+export const auditEventsQuery = z
+  .strictObject({
+    userSid: userSidSchema.optional(),
+    connectionId: plainText()
+      .regex(/^[A-Za-z0-9_-]{1,100}$/, 'must be a connection ID (conn_…)')
+      .optional(),
+    onboardingId: plainText()
+      .regex(idPattern('onboarding'), `must be an onboarding ID (${describeId('onboarding')})`)
+      .optional(),
+    type: z
+      .enum(Object.keys(auditEventTypes) as [AuditEventType, ...AuditEventType[]], {
+        error: 'must be an audit event type such as login.refused or user.sso_state_changed',
+      })
+      .optional(),
+    from: auditTime.optional().meta({ description: 'Events at or after this time' }),
+    to: auditTime.optional().meta({ description: 'Events before this time' }),
+    cursor: plainText().max(200).optional().meta({ description: 'The nextCursor of the page before, with the same filters' }),
+    limit: z.coerce
+      .number({ error: 'must be a whole number' })
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(auditPageSize.max, `must be at most ${auditPageSize.max}`)
+      .default(auditPageSize.default),
+  })
+  .refine((q) => !q.from || !q.to || q.from < q.to, { message: 'must be later than from', path: ['to'] });
 
 const isoDuration = (name: string) =>
   z

@@ -90,3 +90,20 @@ export async function endSession(db: Db, token: string | undefined, now: Date) {
     .returning({ userSid: sessions.userSid, authMethod: sessions.authMethod, connectionId: sessions.connectionId });
   return row;
 }
+
+/** A user's sessions that would still sign them in now (not ended, not expired, still granted), newest first. */
+export async function liveSessionsOf(db: Db, userSid: string, now: Date, limit = 50) {
+  return await db
+    .select({
+      authMethod: sessions.authMethod,
+      connectionId: sessions.connectionId,
+      createdAt: sessions.createdAt,
+      expiresAt: sessions.expiresAt,
+    })
+    .from(sessions)
+    .innerJoin(users, eq(users.sid, sessions.userSid))
+    .leftJoin(ssoConnections, eq(ssoConnections.id, sessions.connectionId))
+    .where(and(eq(sessions.userSid, userSid), isNull(sessions.endedAt), gt(sessions.expiresAt, now), stillGranted))
+    .orderBy(sql`${sessions.createdAt} desc`)
+    .limit(limit);
+}

@@ -1,16 +1,16 @@
 import type { Request } from 'express';
 import { z } from 'zod';
-import { createAccount, createUser, getUser, releaseUser, setUserSsoState } from '../../domain/directory.js';
+import { createAccount, createUser, getUser, lookUpUsers, releaseUser, requireReason, setUserSsoState } from '../../domain/directory.js';
 import { type ApiRoute, errorAnswer, invalidRequest } from '../apiRoute.js';
 import type { ApiDeps } from '../deps.js';
-import { accountCreatedResponse, userCreatedResponse, userResponse } from '../responses.js';
-import { createAccountBody, createUserBody, releaseUserBody, setUserSsoBody, userSidSchema } from '../schemas.js';
+import { accountCreatedResponse, userCreatedResponse, userLookupResponse, userResponse } from '../responses.js';
+import { createAccountBody, createUserBody, releaseUserBody, setUserSsoBody, userLookupQuery, userSidSchema } from '../schemas.js';
 
 const userSid = z.object({ sid: userSidSchema });
 const noSuchUser = errorAnswer('not_found: no such user');
 
 /** Accounts, users and their SSO state (support token). */
-export function directoryRoutes({ database }: ApiDeps): ApiRoute[] {
+export function directoryRoutes({ database, clock }: ApiDeps): ApiRoute[] {
   const sidOf = (params: Request['params']) => userSid.shape.sid.parse(params.sid);
   return [
     {
@@ -44,6 +44,20 @@ export function directoryRoutes({ database }: ApiDeps): ApiRoute[] {
     },
     {
       method: 'get',
+      path: '/users',
+      operationId: 'lookUpUsers',
+      tag: 'directory',
+      summary: 'Look a user up by email (case-insensitive) or SID: SSO state, connection, last SSO sign-in, live sessions',
+      query: userLookupQuery,
+      responses: { 200: { description: 'The matching users: none or one', schema: userLookupResponse }, 400: invalidRequest },
+      async handler(req, res) {
+        const query = userLookupQuery.parse(req.query);
+        const by = query.sid !== undefined ? { sid: query.sid } : { email: query.email ?? '' };
+        res.json({ items: await lookUpUsers(database.db, by, clock.now()) });
+      },
+    },
+    {
+      method: 'get',
       path: '/users/:sid',
       operationId: 'getUser',
       tag: 'directory',
@@ -64,11 +78,14 @@ export function directoryRoutes({ database }: ApiDeps): ApiRoute[] {
       body: setUserSsoBody,
       responses: {
         200: { description: 'The user as changed', schema: userResponse },
-        400: invalidRequest,
+        400: errorAnswer(
+          'reason_required: the body has no reason (or a blank one); invalid_request: another field failed validation, `details` lists every problem',
+        ),
         404: noSuchUser,
         422: errorAnswer('connection_required or unknown_connection: enabling or enforcing needs an existing connection'),
       },
       async handler(req, res) {
+        requireReason((req.body as { reason?: unknown } | undefined)?.reason ?? undefined);
         const body = setUserSsoBody.parse(req.body);
         res.json(await setUserSsoState(database.db, { sid: sidOf(req.params), ...body, actor: 'support' }));
       },

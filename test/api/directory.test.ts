@@ -67,7 +67,7 @@ describe('accounts and users', () => {
 
   it('changes a user SSO state with an audit event, and needs a connection to enable', async () => {
     const { body: user } = await api('POST', '/api/users', { email: uniqueEmail('eve') });
-    const noConnection = await api('PUT', `/api/users/${user.sid}/sso`, { state: 'enabled' });
+    const noConnection = await api('PUT', `/api/users/${user.sid}/sso`, { state: 'enabled', reason: 'pilot' });
     expect(noConnection.status).toBe(422);
     expect(noConnection.body.error?.code).toBe('connection_required');
 

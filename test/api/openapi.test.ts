@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest'
 import type { z } from 'zod';
 import type { OpenApiDocument } from '../../api/openapi.js';
 import type * as responses from '../../api/responses.js';
-import type { createAccount, createUser, getUser, setUserSsoState } from '../../domain/directory.js';
+import type { auditEventsPage } from '../../domain/auditLog.js';
+import type { createAccount, createUser, getUser, lookUpUsers, setUserSsoState } from '../../domain/directory.js';
 import type { migrationListEntriesAfter } from '../../domain/migrationListPages.js';
 import type {
   buildMigrationListFor,
@@ -288,7 +289,13 @@ describe('request bodies: the document and the API agree on what is valid', () =
         const res = await env.api<{ error?: { code: string } }>(method.toUpperCase(), path, body);
         const sample = `${JSON.stringify(body)} (the document says ${verdicts[index] ? 'valid' : 'invalid'})`;
         // idp-config answers every problem of a configuration in one 422 (the contract), the schema's included.
-        const refusal = template.endsWith('/idp-config') ? [422, 'invalid_idp_config'] : [400, 'invalid_request'];
+        // A change of a user's SSO state without a reason is named as such (the contract's reason_required).
+        const noReason = template === '/api/users/{sid}/sso' && !(body as { reason?: string }).reason;
+        const refusal = template.endsWith('/idp-config')
+          ? [422, 'invalid_idp_config']
+          : noReason
+            ? [400, 'reason_required']
+            : [400, 'invalid_request'];
         if (verdicts[index]) expect(res.status, sample).not.toBe(refusal[0]);
         else expect([res.status, res.body.error?.code], sample).toEqual(refusal);
         expectDocumentedResponse(method, template, res);
@@ -306,6 +313,8 @@ describe('responses: what the API sends matches the documented schemas', () => {
     expectTypeOf<Returned<typeof createUser>>().toExtend<Documented<typeof responses.userCreatedResponse>>();
     expectTypeOf<Returned<typeof getUser>>().toExtend<Documented<typeof responses.userResponse>>();
     expectTypeOf<Returned<typeof setUserSsoState>>().toExtend<Documented<typeof responses.userResponse>>();
+    expectTypeOf<{ items: Returned<typeof lookUpUsers> }>().toExtend<Documented<typeof responses.userLookupResponse>>();
+    expectTypeOf<Returned<typeof auditEventsPage>>().toExtend<Documented<typeof responses.auditEventsResponse>>();
     expectTypeOf<Returned<typeof startOnboarding>>().toExtend<Documented<typeof responses.onboardingStartedResponse>>();
     expectTypeOf<{ items: Returned<typeof listOnboardings> }>().toExtend<Documented<typeof responses.onboardingListResponse>>();
     expectTypeOf<Returned<typeof getOnboarding>>().toExtend<Documented<typeof responses.onboardingResponse>>();
@@ -335,7 +344,16 @@ describe('responses: what the API sends matches the documented schemas', () => {
     expectDocumentedResponse('post', '/api/users', user);
     expectDocumentedResponse('get', '/api/users/{sid}', await env.api('GET', `/api/users/${user.body.sid}`));
     expectDocumentedResponse('get', '/api/users/{sid}', await env.api('GET', '/api/users/nope'));
-    expectDocumentedResponse('put', '/api/users/{sid}/sso', await env.api('PUT', `/api/users/${user.body.sid}/sso`, { state: 'none' }));
+    expectDocumentedResponse(
+      'put',
+      '/api/users/{sid}/sso',
+      await env.api('PUT', `/api/users/${user.body.sid}/sso`, { state: 'none', reason: 'doc' }),
+    );
+    expectDocumentedResponse('get', '/api/users', await env.api('GET', `/api/users?sid=${user.body.sid}`));
+    expectDocumentedResponse('get', '/api/users', await env.api('GET', '/api/users?email=nobody@acme.test'));
+    expectDocumentedResponse('get', '/api/users', await env.api('GET', '/api/users'));
+    expectDocumentedResponse('get', '/api/audit-events', await env.api('GET', `/api/audit-events?userSid=${user.body.sid}&limit=1`));
+    expectDocumentedResponse('get', '/api/audit-events', await env.api('GET', '/api/audit-events?cursor=forged'));
     const unauthorized = await env.api('GET', `/api/users/${user.body.sid}`, undefined, { authorization: 'Bearer wrong' });
     expect(unauthorized.status).toBe(401);
     expectDocumentedResponse('get', '/api/users/{sid}', unauthorized);

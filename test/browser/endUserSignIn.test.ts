@@ -179,7 +179,13 @@ describe('an end user signing in with a browser', () => {
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByLabel('Password').waitFor();
     const [user] = await database.sql<{ sid: string }[]>`select sid from users where email = ${frank.email}`;
-    await setUserSsoState(database.db, { sid: user?.sid as string, state: 'enforced', connectionId: connection.id, actor: 'test' });
+    await setUserSsoState(database.db, {
+      sid: user?.sid as string,
+      state: 'enforced',
+      connectionId: connection.id,
+      actor: 'test',
+      reason: 'test setup',
+    });
     await page.getByLabel('Password').fill(consolePassword);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Your company requires single sign-on');

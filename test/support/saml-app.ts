@@ -129,6 +129,6 @@ export async function ssoUser(
   password?: string,
 ) {
   const user = await createUser(database.db, { email, password });
-  if (state !== 'none') await setUserSsoState(database.db, { sid: user.sid, state, connectionId, actor: 'test' });
+  if (state !== 'none') await setUserSsoState(database.db, { sid: user.sid, state, connectionId, actor: 'test', reason: 'test setup' });
   return user;
 }
