@@ -25,8 +25,10 @@ export const auditEventTypes = {
   'connection.certificate_discovered': "the metadata refresh found a new signing certificate in the IdP's metadata and added it as next",
   'connection.certificate_promoted': 'the metadata refresh made a next certificate current, as every current one was retired',
   'connection.certificate_retired': "the metadata refresh retired a certificate gone from the IdP's metadata for the whole grace period",
-  'connection.metadata_refresh_failed': "the IdP's metadata could not be read or used (a new kind of failure; the code and message are in the detail)",
-  'connection.certificate_expiry_reminder': "the customer administrator and support were reminded that the connection's last certificate expires",
+  'connection.metadata_refresh_failed':
+    "the IdP's metadata could not be read or used (a new kind of failure; the code and message are in the detail)",
+  'connection.certificate_expiry_reminder':
+    "the customer administrator and support were reminded that the connection's last certificate expires",
   'domain.verified': "an email domain was proven the customer's by its DNS TXT record",
   'domain.verification_overridden': 'support marked a domain verified without DNS, with a reason',
   'domain.released': 'a domain claim was freed (its onboarding ended without it)',

@@ -39,7 +39,7 @@ const postForm = (path: string, fields: Record<string, string>, origin = app.bas
 /** The console's chrome: its brand and top bar, not the end users' pages. */
 function expectSupportChrome(page: string) {
   expect(page).toContain('<span class="brand">SSO onboarding support</span>');
-  expect(page).toContain('href="/support/audit">Audit log</a>');
+  expect(page).toContain('href="/support/connections">Connections</a>');
   expect(page).toContain('href="/support">Back to the onboardings</a>');
 }
 

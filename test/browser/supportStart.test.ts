@@ -187,7 +187,7 @@ describe('support starting an onboarding and giving its IdP details in the conso
     expect(res?.status()).toBe(404);
     expect(await heading()).toBe('Not found in the support console');
     expect(await page.locator('header .brand').textContent()).toBe('SSO onboarding support');
-    expect(await page.getByRole('navigation', { name: 'Support console' }).getByRole('link', { name: 'Audit log' }).count()).toBe(1);
+    expect(await page.getByRole('navigation', { name: 'Support console' }).getByRole('link', { name: 'Connections' }).count()).toBe(1);
     await shot('07-support-404');
     await page.getByRole('link', { name: 'Back to the onboardings' }).click();
     await expect.poll(heading).toBe('Onboardings');
