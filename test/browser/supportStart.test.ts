@@ -163,21 +163,21 @@ describe('support starting an onboarding and giving its IdP details in the conso
     });
     const rows = () => page.locator('tbody tr[data-onboarding]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-onboarding')));
     await page.goto(`${env.baseUrl}/support`);
-    await page.getByLabel('Customer').fill(`Start ${tag}`);
+    await page.getByLabel('Customer', { exact: true }).fill(`Start ${tag}`);
     await page.getByRole('button', { name: 'Search' }).click();
     await expect.poll(rows).toEqual([id]);
     expect(page.url()).toContain(`customer=Start+${tag}`);
     await shot('05-dashboard-by-customer');
 
-    await page.getByLabel('Customer').fill(tag);
-    await page.getByLabel('Stage').selectOption('config_intake');
+    await page.getByLabel('Customer', { exact: true }).fill(tag);
+    await page.getByLabel('Stage', { exact: true }).selectOption('config_intake');
     await page.getByRole('button', { name: 'Search' }).click();
     await expect.poll(rows).toEqual([waiting.body.id]);
-    expect(await page.getByLabel('Stage').inputValue()).toBe('config_intake');
+    expect(await page.getByLabel('Stage', { exact: true }).inputValue()).toBe('config_intake');
     await shot('06-dashboard-by-stage');
 
-    await page.getByLabel('Email domain').fill(`start-two-${tag}`);
-    await page.getByLabel('Stage').selectOption('');
+    await page.getByLabel('Email domain', { exact: true }).fill(`start-two-${tag}`);
+    await page.getByLabel('Stage', { exact: true }).selectOption('');
     await page.getByRole('button', { name: 'Search' }).click();
     await expect.poll(rows).toEqual([id]);
   });
