@@ -2,17 +2,22 @@
 // starts it, gives the IdP details, verifies the domain by DNS (dnsmasq on loopback), nominates the
 // pilot, confirms it, builds, previews and sends the list and sees it to completion. The customer's
 // administrator only clicks the mailed links (from the SMTP sink), and the pilot user signs in through
-// the real IdP (SimpleSAMLphp).
+// the real IdP (SimpleSAMLphp). Then, on the completed onboarding, support rotates the connection's
+// signing certificate from its page (a bad PEM first), the IdP signs with the new key (the independent
+// signer, xmlsec1), the old certificate is retired, and the connection is disabled and enabled again.
 import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spEndpoints } from '../../domain/connections.js';
 import { screenshot, useBrowser, watchedPage } from '../support/browser.js';
 import { supportToken, testDatabase } from '../support/deps.js';
 import { startDnsServer } from '../support/dns.js';
 import { startedForFile } from '../support/fixture.js';
+import { generateSelfSignedCertificate } from '../support/idp/self-signed.js';
 import { useSimpleSamlIdp } from '../support/idp/simplesamlphp.js';
 import { startOnboardingEnv } from '../support/onboarding-env.js';
 import { createDomainUsers } from '../support/onboarding-http.js';
+import { type SigningKey, signedResponse } from '../support/saml/craft.js';
 import { extractLinks } from '../support/smtp.js';
 
 const database = testDatabase();
@@ -213,6 +218,88 @@ describe('a whole onboarding through the support console', () => {
     const [enforced] = await database.sql<{ n: number }[]>`
       select count(*)::int as n from users where email like ${`%@${domain}`} and sso_state = 'enforced'`;
     expect(enforced?.n).toBe(domainUsers + 1);
+    expect(errors).toEqual([]);
+  });
+
+  it('rotates the completed onboarding’s certificate from its connection page, and disables and enables the connection', async () => {
+    await page.goto(onboardingPage());
+    await page.locator('main').getByRole('link', { name: 'Connection', exact: true }).first().click();
+    expect(await heading()).toBe(`${customerName}: connection`);
+    const connectionId = page.url().split('/').pop() as string;
+    const { acsUrl, entityId } = spEndpoints(env.baseUrl, connectionId);
+    const rows = page.locator('tr[data-fingerprint]');
+    expect(await rows.count()).toBe(1);
+    const oldFingerprint = (await rows.first().getAttribute('data-fingerprint')) as string;
+    await shot('16-connection');
+
+    /** An IdP-initiated login of Alice signed with `key`, as the ACS answers it. */
+    const loginSignedBy = async (key: SigningKey) =>
+      await fetch(acsUrl, {
+        method: 'POST',
+        body: new URLSearchParams({
+          SAMLResponse: await signedResponse({ destination: acsUrl, audience: entityId, issuer: idp.entityId, email: alice.email, ...key }),
+        }),
+        redirect: 'manual',
+      });
+    const lastRefusal = async () =>
+      (
+        await database.sql<{ reason_code: string }[]>`
+          select reason_code from audit_events where connection_id = ${connectionId} and type = 'login.refused'
+          order by at desc, id desc limit 1`
+      )[0]?.reason_code;
+    const next = await generateSelfSignedCertificate({ commonName: 'Rotated IdP signing key' });
+    const nextKey = { keyPem: next.privateKeyPem, certPem: next.certificatePem };
+    // Before the rotation the new key is unknown.
+    expect((await loginSignedBy(nextKey)).status).toBe(403);
+    // Refusals are written in batches, a moment later.
+    await expect.poll(lastRefusal).toBe('invalid_signature');
+
+    const add = page.locator('#certificate');
+    await add.getByLabel('New signing certificate').fill('-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----');
+    await add.getByLabel('Why you add it (kept in the audit trail)').fill('AD FS rollover');
+    await submit('Add certificate', add);
+    expect(await page.locator('#certificate').textContent()).toMatch(/X\.509|certificate/i);
+    expect(await page.locator('#certificate').getByLabel('Why you add it (kept in the audit trail)').inputValue()).toBe('AD FS rollover');
+    expect(await rows.count()).toBe(1);
+    await shot('17-bad-certificate');
+    await page.locator('#certificate').getByLabel('New signing certificate').fill(next.certificatePem);
+    await submit('Add certificate', page.locator('#certificate'));
+    expect(await rows.count()).toBe(2);
+    await shot('18-certificate-added');
+    // The IdP switched to its new key: Alice signs in with it at once.
+    const signedIn = await loginSignedBy(nextKey);
+    expect(signedIn.status, await signedIn.text()).toBe(303);
+    expect(signedIn.headers.get('set-cookie')).toMatch(/^sso_session=/);
+
+    const oldRow = page.locator(`tr[data-fingerprint="${oldFingerprint}"]`);
+    await oldRow.getByText('Remove…').click();
+    const remove = oldRow.locator('form');
+    await remove.getByLabel('Why you remove it').fill('the IdP signs with the new key');
+    await submit('Remove this certificate', remove);
+    expect(await page.locator(`tr[data-fingerprint="${oldFingerprint}"]`).textContent()).toContain('retired');
+    await shot('19-old-certificate-retired');
+
+    const status = page.locator('#status');
+    await status.getByLabel('Why you disable it (kept in the audit trail)').fill('the customer’s IdP is compromised');
+    await submit('Disable connection', status);
+    await shot('20-connection-disabled');
+    expect((await loginSignedBy(nextKey)).status).toBe(403);
+    await expect.poll(lastRefusal).toBe('connection_disabled');
+    await page.locator('#status').getByLabel('Why you enable it (kept in the audit trail)').fill('the IdP is clean again');
+    await submit('Enable connection', page.locator('#status'));
+    await shot('21-connection-enabled');
+    expect((await loginSignedBy(nextKey)).status).toBe(303);
+    const audited = await database.sql<{ type: string; reason: string }[]>`
+      select type, detail->>'reason' as reason from audit_events where connection_id = ${connectionId} and type like 'connection.%'
+      order by at, id`;
+    expect(audited.map((e) => [e.type, e.reason])).toEqual(
+      expect.arrayContaining([
+        ['connection.certificate_added', 'AD FS rollover'],
+        ['connection.certificate_removed', 'the IdP signs with the new key'],
+        ['connection.disabled', 'the customer’s IdP is compromised'],
+        ['connection.enabled', 'the IdP is clean again'],
+      ]),
+    );
     expect(errors).toEqual([]);
   });
 });

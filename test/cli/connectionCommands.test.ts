@@ -1,17 +1,14 @@
 // The CLI's live-connection commands and idp-config's fields mode (issue #13, item 4), run as support runs
 // them: in their own process, against the API and worker on the run's PostgreSQL and Temporal.
-import { spawn } from 'node:child_process';
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { supportToken } from '../support/deps.js';
+import { runCli } from '../support/cli.js';
 import { generateSelfSignedCertificate, type SelfSignedCertificate } from '../support/idp/self-signed.js';
 import { useOnboardingEnv } from '../support/onboarding-env.js';
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const { database, env } = useOnboardingEnv();
 const domain = `cli-conn-${randomBytes(4).toString('hex')}.test`;
 let dir: string;
@@ -22,23 +19,7 @@ let newFile: string;
 let onboardingId: string;
 let connectionId: string;
 
-/** The CLI in its own process against the test API: its exit code and what it printed. */
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, API_URL: env.baseUrl, SUPPORT_API_TOKEN: supportToken },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
+const cli = (args: string[]) => runCli(env.baseUrl, args);
 
 interface Detail {
   status: string;
