@@ -10,7 +10,7 @@ import type { PageOptions } from './layout.js';
 export const supportBrand = 'SSO onboarding support';
 
 /** The support console's top bar: its sections, and signing out. */
-export const supportNav = html`<nav aria-label="Support console"><a href="/support">Onboardings</a><a href="/support/connections">Connections</a><form method="post" action="/support/sign-out"><button type="submit" class="secondary">Sign out</button></form></nav>`;
+export const supportNav = html`<nav aria-label="Support console"><a href="/support">Onboardings</a><a href="/support/connections">Connections</a><a href="/support/users">Users</a><a href="/support/audit">Audit log</a><form method="post" action="/support/sign-out"><button type="submit" class="secondary">Sign out</button></form></nav>`;
 
 /** Auto-refresh only when support asks for it, and the same link turns it off (a page that reloads by itself is hard to use). */
 export function refreshToggle(path: string, refreshing: boolean): SafeHtml {
