@@ -1,6 +1,5 @@
 import { auditEventTypes } from '../../domain/audit.js';
 import type { AuditEventView } from '../../domain/auditLog.js';
-import { time } from './components.js';
 import { type FormState, field, formProblemSummary, selectField } from './forms.js';
 import { html, type SafeHtml } from './html.js';
 import type { PageOptions } from './layout.js';
@@ -57,12 +56,14 @@ ${state.values.limit && html`<input type="hidden" name="limit" value="${state.va
 <button type="submit">Filter</button> <a href="/support/audit">Clear the filters</a></form>`;
 }
 
+/** Events come seconds apart: the log shows the second, where other pages show the minute. */
+const secondsTime = (at: string) => html`<time datetime="${at}">${at.slice(0, 19).replace('T', ' ')} UTC</time>`;
+
 function eventRow(e: AuditEventView, emails: Map<string, string>): SafeHtml {
   const email = e.userSid ? emails.get(e.userSid) : undefined;
   return html`<tr data-event="${e.id}" data-type="${e.type}">
-<td>${time(e.at)}</td>
-<td><code>${e.type}</code></td>
-<td>${e.reasonCode ? html`<code>${e.reasonCode}</code>` : ''}</td>
+<td>${secondsTime(e.at)}</td>
+<td><code>${e.type}</code>${e.reasonCode && html`<br><code class="muted" data-reason-code>${e.reasonCode}</code>`}</td>
 <td>${e.userSid && html`<a href="${userPath(e.userSid)}">${email ?? e.userSid}</a>`}</td>
 <td>${e.connectionId && html`<a href="${connectionPath(e.connectionId)}"><code>${e.connectionId}</code></a>`}</td>
 <td>${e.onboardingId && html`<a href="/support/onboardings/${encodeURIComponent(e.onboardingId)}"><code>${e.onboardingId}</code></a>`}</td>
@@ -97,7 +98,7 @@ ${
   events.length === 0
     ? html`<p data-no-match role="status">No audit event matches these filters${input.paged ? ' beyond the page before' : ''}.</p>`
     : html`<div class="table-wrap"><table><caption class="vh">Audit events, newest first</caption>
-<thead><tr><th scope="col">Time</th><th scope="col">Type</th><th scope="col">Reason code</th><th scope="col">User</th><th scope="col">Connection</th><th scope="col">Onboarding</th><th scope="col">Actor</th><th scope="col">Detail</th></tr></thead>
+<thead><tr><th scope="col">Time</th><th scope="col">Type and reason code</th><th scope="col">User</th><th scope="col">Connection</th><th scope="col">Onboarding</th><th scope="col">Actor</th><th scope="col">Detail</th></tr></thead>
 <tbody>${events.map((e) => eventRow(e, emails))}</tbody></table></div>`
 }
 <nav class="pager" aria-label="Audit log pages">${input.paged && html`<a class="button secondary" href="${auditPath(input.values)}">Newest events</a>`}${input.nextCursor && html`<a class="button secondary" href="${auditPath(input.values, { cursor: input.nextCursor })}">Older events</a>`}</nav>`

@@ -226,7 +226,7 @@ describe('the console’s audit log', () => {
     const rows = eventRows(refused.text);
     expect(rows.map((r) => r.type)).toEqual(['login.refused', 'login.refused', 'login.refused']);
     expect(Number(rows[0]?.id)).toBeGreaterThan(Number(rows[2]?.id));
-    expect(refused.text).toContain('<code>signature_invalid</code>');
+    expect(refused.text).toContain('<code class="muted" data-reason-code>signature_invalid</code>');
     expect(refused.text).toContain(`href="/support/users/${userSid}"`);
     expect(refused.text).toContain(`href="/support/connections/${conn}"`);
     expect(refused.text).toContain(`href="/support/onboardings/${onboarding}"`);
