@@ -149,9 +149,6 @@ export function auditCsv(events: AuditEventView[], truncated: { maxRows: number 
       Object.keys(rest).length === 0 ? '' : JSON.stringify(rest),
     ]);
   }
-  if (truncated)
-    out += csvRow([
-      `# truncated: only the newest ${truncated.maxRows.toLocaleString('en')} matching events; narrow the filters for the rest`,
-    ]);
+  if (truncated) out += csvRow([`# truncated: only the newest ${truncated.maxRows} matching events; narrow the filters for the rest`]);
   return out;
 }

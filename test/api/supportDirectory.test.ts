@@ -311,6 +311,18 @@ describe('the console’s audit log', () => {
     expect(csv).toContain(`,"'\rcmd 4",`);
   });
 
+  it('stops an export at 10,000 rows and says so in a last row and a header', async () => {
+    const busy = `conn_${hex(12)}`;
+    await database.sql`insert into audit_events (type, connection_id, detail, at)
+      select 'login.refused', ${busy}, jsonb_build_object('n', n), now() - n * interval '1 millisecond' from generate_series(1, 10001) n`;
+    const res = await get(`/support/audit.csv?connectionId=${busy}`);
+    expect(res.headers.get('x-export-truncated')).toBe('true');
+    const lines = (await res.text()).split('\r\n').filter(Boolean);
+    expect(lines).toHaveLength(1 + 10_000 + 1);
+    expect(lines.at(-2)).toContain('{""n"":10000}');
+    expect(lines.at(-1)).toBe('# truncated: only the newest 10000 matching events; narrow the filters for the rest');
+  });
+
   it('refuses an export with bad filters with 400 naming them', async () => {
     const res = await get('/support/audit.csv?to=soon');
     expect(res.status).toBe(400);
