@@ -18,12 +18,23 @@ export interface DatabaseOptions {
   applicationName?: string;
 }
 
+/**
+ * Seconds to wait before reopening a connection that closed with an error, by how many such closes the pool
+ * has seen since it last connected. postgres.js's default grows to 20 s, and a request that drew that
+ * connection waits out the whole delay: under repeated terminations (a failover, a proxy restarting) one
+ * request hung past its client's patience. Capped at 1 s, with jitter so reconnects do not arrive together.
+ */
+export function reconnectBackoffSeconds(retries: number): number {
+  return Math.min(0.05 * 2 ** retries, 1) * (0.5 + Math.random() / 2);
+}
+
 export function createDatabase(url: string, options: DatabaseOptions = {}): Database {
   const client = postgres(url, {
     max: options.max ?? 10,
     // A dead connection (server restarted, backend terminated) is dropped and replaced on next use.
     idle_timeout: 30,
     connect_timeout: 10,
+    backoff: reconnectBackoffSeconds,
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? 'sso-onboarding' },
   });
