@@ -3,8 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../domain/directory.js';
-import { runCli } from '../support/cli.js';
+import { runCli, startCli } from '../support/cli.js';
 import { useOnboardingEnv } from '../support/onboarding-env.js';
+import { pollUntil } from '../support/poll.js';
 
 const { database, env } = useOnboardingEnv();
 const email = `kate-${randomBytes(4).toString('hex')}@cli-users.test`;
@@ -63,5 +64,37 @@ describe('user, set-sso and audit', () => {
     const { code, stderr } = await cli(['audit', '--limit', '0']);
     expect(code).toBe(1);
     expect(stderr).toContain('limit');
+  });
+
+  it('follows the audit log: new events as they come, each once, oldest first, until interrupted', async () => {
+    const follower = startCli(env.baseUrl, ['audit', '--follow', '--interval', '100', '--user', sid, '--type', 'user.sso_state_changed']);
+    // The tail starts with the events already there (the change of the test before).
+    await pollUntil('the first page', async () => (follower.stdout().includes('break-glass, ticket 88') ? true : undefined), {
+      timeoutMs: 20_000,
+    });
+    for (const reason of ['follow one', 'follow two']) {
+      const changed = await cli(['set-sso', sid, 'none', '--reason', reason]);
+      expect(changed.code, changed.stderr).toBe(0);
+    }
+    await pollUntil('both new events', async () => (follower.stdout().includes('"follow two"') ? true : undefined), {
+      timeoutMs: 20_000,
+    });
+    // Another CLI run takes a second or more: many polls at 100 ms, and still nothing is printed twice.
+    const printed = follower.stdout();
+    await pollUntil('another CLI run', async () => ((await cli(['user', sid])).code === 0 ? true : undefined), { timeoutMs: 5_000 });
+    follower.signal('SIGINT');
+    const { code, stdout, stderr } = await follower.exited;
+    expect(code, stderr).toBe(0);
+    expect(stdout.startsWith(printed)).toBe(true);
+    const lines = stdout.trim().split('\n');
+    expect(lines.filter((l) => l.includes('"follow one"'))).toHaveLength(1);
+    expect(lines.filter((l) => l.includes('"follow two"'))).toHaveLength(1);
+    expect(lines.findIndex((l) => l.includes('"follow one"'))).toBeLessThan(lines.findIndex((l) => l.includes('"follow two"')));
+    expect(lines.findIndex((l) => l.includes('ticket 88'))).toBeLessThan(lines.findIndex((l) => l.includes('"follow one"')));
+  });
+
+  it('exits 2 for --follow with --to, or --interval without --follow', async () => {
+    expect((await cli(['audit', '--follow', '--to', '2026-12-01'])).code).toBe(2);
+    expect((await cli(['audit', '--interval', '100'])).code).toBe(2);
   });
 });
