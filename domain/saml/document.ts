@@ -27,6 +27,11 @@ const allowedAlgorithms = new Set([
   'http://www.w3.org/2001/04/xmlenc#sha512',
 ]);
 
+/** Whether a SignatureMethod or DigestMethod algorithm is one the policy accepts (SHA-256 or stronger). */
+export function isAllowedAlgorithm(algorithm: string): boolean {
+  return allowedAlgorithms.has(algorithm);
+}
+
 /** Decodes the posted field strictly: base64 alphabet only (line breaks allowed), correct padding. */
 export function decodeSamlResponse(field: unknown): string {
   if (typeof field !== 'string' || field.length === 0) throw new LoginRefused('missing_saml_response');

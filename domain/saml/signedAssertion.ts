@@ -8,6 +8,11 @@ const bearer = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
 const emailShape =
   /^[^\s@<>()[\]\\,;:"]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
+/** Whether a value is an email address as the policy accepts one (its shape and at most 254 characters). */
+export function isEmailAddress(value: string): boolean {
+  return value.length <= 254 && emailShape.test(value);
+}
+
 export interface VerifiedLogin {
   assertionId: string;
   /** The SP-initiated request this answers (node-saml has checked it is pending); null when IdP-initiated. */
