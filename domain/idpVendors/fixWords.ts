@@ -1,5 +1,6 @@
 // Where each IdP's console keeps what a failed diagnosis check points at, in that console's own words
-// (facts in shared/notes/idp-defaults.md). `{spEntityId}` and `{acsUrl}` are filled with our SP's values.
+// (facts in shared/notes/idp-defaults.md). `{spEntityId}` and `{acsUrl}` are filled with our SP's values,
+// `{relyingPartyName}` with the AD FS display name the setup guide suggests.
 import type { IdpVendor } from '../../contract/diagnosis.js';
 
 export interface VendorFixWords {
@@ -101,9 +102,9 @@ export const fixWords: Record<IdpVendor, VendorFixWords> = {
     acsUrl:
       'In AD FS Management open Relying Party Trusts › the trust › Properties › Endpoints and set the SAML Assertion Consumer Endpoint (POST) to {acsUrl}.',
     responseSigned:
-      'On the AD FS server run: Set-AdfsRelyingPartyTrust -TargetName "<relying party name>" -SamlResponseSignature MessageAndAssertion',
+      'On the AD FS server run: Set-AdfsRelyingPartyTrust -TargetName "{relyingPartyName}" -SamlResponseSignature MessageAndAssertion',
     algorithm:
-      'On the AD FS server run: Set-AdfsRelyingPartyTrust -TargetName "<relying party name>" -SignatureAlgorithm http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+      'On the AD FS server run: Set-AdfsRelyingPartyTrust -TargetName "{relyingPartyName}" -SignatureAlgorithm http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
     nameId:
       'In the trust’s Edit Claim Issuance Policy add a Send LDAP Attributes as Claims rule (LDAP mail / E-Mail-Addresses → E-Mail Address), then a Transform an Incoming Claim rule (E-Mail Address → Name ID, Outgoing name ID format Email).',
     email:
@@ -112,7 +113,7 @@ export const fixWords: Record<IdpVendor, VendorFixWords> = {
       'AD FS rolls its token-signing certificate over every year; send us https://<your AD FS host>/FederationMetadata/2007-06/FederationMetadata.xml so we follow the rollover, or the current certificate from Service › Certificates › Token-signing.',
     issuer:
       'AD FS’s Issuer is its Federation Service identifier (Service › Edit Federation Service Properties, e.g. http://<host>/adfs/services/trust): send us your current federation metadata.',
-    clock: `${ntp} AD FS also allows Set-AdfsRelyingPartyTrust -TargetName "<relying party name>" -NotBeforeSkew 2 (minutes) if its clock cannot be fixed at once.`,
+    clock: `${ntp} AD FS also allows Set-AdfsRelyingPartyTrust -TargetName "{relyingPartyName}" -NotBeforeSkew 2 (minutes) if its clock cannot be fixed at once.`,
     appTile: 'the AD FS IdpInitiatedSignOn page',
     userEmail: 'Active Directory Users and Computers › the user › General › E-mail',
     status:

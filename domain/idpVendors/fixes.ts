@@ -2,6 +2,7 @@
 // then where that IdP's console sets it right (fixWords.ts), then what we saw against what we expected.
 import { type DiagnosisCheck, type IdpVendor, idpVendorNames } from '../../contract/diagnosis.js';
 import { fixWords, type VendorFixWords } from './fixWords.js';
+import { relyingPartyName } from './guideSteps.js';
 
 export interface FixContext {
   spEntityId: string;
@@ -42,7 +43,10 @@ const fixTexts: Record<DiagnosisCheck, FixText> = {
 const unknownCheck: FixText = (_w, name) => `Compare the application’s SAML settings in ${name} with our setup guide.`;
 
 function fill(text: string, context: FixContext): string {
-  return text.replaceAll('{spEntityId}', context.spEntityId).replaceAll('{acsUrl}', context.acsUrl);
+  return text
+    .replaceAll('{spEntityId}', context.spEntityId)
+    .replaceAll('{acsUrl}', context.acsUrl)
+    .replaceAll('{relyingPartyName}', relyingPartyName(context.spEntityId));
 }
 
 function shown(value: string | null | undefined): string | undefined {

@@ -23,9 +23,9 @@ function step(title: string, fields: GuideField[], note?: string): GuideStep {
 }
 
 /** The AD FS relying party's display name the guide suggests, reused in its PowerShell lines. */
-export function relyingPartyName(sp: SpValues): string {
+export function relyingPartyName(spEntityId: string): string {
   try {
-    return new URL(sp.entityId).hostname || 'Console';
+    return new URL(spEntityId).hostname || 'Console';
   } catch {
     return 'Console';
   }
@@ -133,7 +133,7 @@ const google: VendorGuide = {
 const adfs: VendorGuide = {
   intro: 'Add a relying party trust in AD FS Management from our metadata URL, then add the claim rules and signing settings below.',
   steps: (sp, format) => {
-    const name = relyingPartyName(sp);
+    const name = relyingPartyName(sp.entityId);
     return [
       step(
         'AD FS Management › Relying Party Trusts › Add Relying Party Trust › Claims aware',

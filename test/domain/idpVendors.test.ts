@@ -262,8 +262,9 @@ describe('fixFor', () => {
   });
 
   it('gives AD FS the PowerShell line that signs the Response', () => {
-    expect(fixFor('adfs', 'response_signed', context)).toContain('Set-AdfsRelyingPartyTrust -TargetName');
-    expect(fixFor('adfs', 'response_signed', context)).toContain('-SamlResponseSignature MessageAndAssertion');
+    expect(fixFor('adfs', 'response_signed', context)).toContain(
+      'Set-AdfsRelyingPartyTrust -TargetName "console.example.com" -SamlResponseSignature MessageAndAssertion',
+    );
   });
 
   it.each([
@@ -364,7 +365,7 @@ describe('fixFor', () => {
   it.each(everyPair)('%s × %s: a fix with every placeholder filled', (vendor, check) => {
     const fix = fixFor(vendor, check, context);
     expect(fix.trim().length).toBeGreaterThan(20);
-    expect(fix).not.toMatch(/\{(spEntityId|acsUrl)\}/);
+    expect(fix).not.toMatch(/\{(spEntityId|acsUrl|relyingPartyName)\}/);
     expect(fix).not.toContain('undefined');
   });
 
