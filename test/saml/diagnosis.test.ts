@@ -60,6 +60,11 @@ function connection(input: { idpEntityId: string; emailAttribute?: string | null
   };
 }
 
+function spTarget(at: Connection) {
+  const { acsUrl, entityId } = spEndpoints(publicBaseUrl, at.id);
+  return { destination: acsUrl, audience: entityId };
+}
+
 interface Case {
   connection: Connection;
   /** What the IdP puts in the response; Destination, Recipient and Audience default to the connection's. */
@@ -257,10 +262,8 @@ describe('what goes wrong', () => {
 
   it('fails response_signed and certificate_known on content changed after signing, whose SignedInfo still verifies', async () => {
     const at = connection({ idpEntityId: 'https://idp.example.test' });
-    const { acsUrl, entityId } = spEndpoints(publicBaseUrl, at.id);
     const signed = await signedResponseXml({
-      destination: acsUrl,
-      audience: entityId,
+      ...spTarget(at),
       issuer: at.idpEntityId,
       email: 'alice@contoso.test',
       keyPem: idp.privateKeyPem,
@@ -276,10 +279,8 @@ describe('what goes wrong', () => {
 
   it('fails response_signed on a Response signature whose Reference no longer names the Response', async () => {
     const at = connection({ idpEntityId: 'https://idp.example.test' });
-    const { acsUrl, entityId } = spEndpoints(publicBaseUrl, at.id);
     const signed = await signedResponseXml({
-      destination: acsUrl,
-      audience: entityId,
+      ...spTarget(at),
       issuer: at.idpEntityId,
       email: 'alice@contoso.test',
       keyPem: idp.privateKeyPem,
@@ -304,6 +305,17 @@ describe('what goes wrong', () => {
     expect(window.detail).toMatch(/SubjectConfirmationData NotOnOrAfter passed 5 min/);
     expect(window.expected).toContain(now.toISOString());
     expect(report.clockOffsetMs).toBe(-8 * 60_000);
+  });
+
+  it('fails time_window on a response from an IdP whose clock runs ahead, naming NotBefore', async () => {
+    const at = connection({ idpEntityId: 'https://idp.example.test' });
+    // craft puts Conditions NotBefore one minute before the IdP's IssueInstant.
+    const { report } = await diagnose({ connection: at, idpClockAheadMs: 4 * 60_000 });
+    expectChecks(report, ['time_window']);
+    expect(check(report, 'time_window').detail).toMatch(
+      /^Conditions NotBefore is 3 min ahead of our clock \(the allowed skew is 1 min\); the IssueInstant is 4 min ahead/,
+    );
+    expect(report.clockOffsetMs).toBe(4 * 60_000);
   });
 
   it('fails time_window on an assertion issued longer ago than the maximum age, however long its conditions allow', async () => {
@@ -378,6 +390,33 @@ describe('what goes wrong', () => {
       expect(check(report, code)).toMatchObject({ passed: false, detail: 'not run: the response carries no assertion' });
     }
     expect(report).toMatchObject({ assertionId: null, nameId: null, email: null, attributes: {} });
+  });
+});
+
+describe('the NameID format the connection asks for', () => {
+  it('passes the format asked for instead of emailAddress, and fails emailAddress then', async () => {
+    const at = connection({ idpEntityId: 'https://idp.example.test', emailAttribute: 'email' });
+    const samlResponse = await signedResponse({
+      ...spTarget(at),
+      issuer: at.idpEntityId,
+      email: 'alice@contoso.test',
+      nameIdFormat: nameIdFormats.emailAddress,
+      attributes: [{ name: 'email', values: ['alice@contoso.test'] }],
+      keyPem: idp.privateKeyPem,
+      certPem: idp.certificatePem,
+    });
+    const asked = (format: string) => diagnoseSamlResponse({ ...input(at, samlResponse), nameIdFormat: format });
+    expect(check(asked(nameIdFormats.emailAddress), 'nameid_format')).toMatchObject({
+      passed: true,
+      detail: expect.stringMatching(/format the connection asks for/),
+    });
+    // With an email attribute the policy never reads the NameID: a different format is reported, not failed.
+    expect(check(asked(nameIdFormats.persistent), 'nameid_format')).toMatchObject({
+      passed: true,
+      observed: nameIdFormats.emailAddress,
+      expected: nameIdFormats.persistent,
+      detail: expect.stringMatching(/does not matter: the email is read from "email"/),
+    });
   });
 });
 
