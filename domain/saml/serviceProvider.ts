@@ -3,6 +3,8 @@ import { and, eq, gt } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { samlRequests } from '../../db/schema.js';
 import { type Connection, currentCertificates, emailAddressFormat, spEndpoints } from '../connections.js';
+// node-saml verifies with xml-crypto's SignedXml, which this extends with ECDSA and RSA-SHA384.
+import './signatureAlgorithms.js';
 
 /** How long an AuthnRequest we issued may be answered. */
 export const requestLifetimeMs = 10 * 60_000;

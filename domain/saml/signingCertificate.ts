@@ -10,6 +10,8 @@ import { type CanonicalizationAlgorithmType, findAncestorNs, type SignatureAlgor
 import type { IdpCertificate } from '../connections.js';
 import { childElements, onlyChild, textOf } from '../xml.js';
 import { ns } from './document.js';
+// The SignatureAlgorithms of a SignedXml include ECDSA and RSA-SHA384 only once this has loaded.
+import './signatureAlgorithms.js';
 
 const dsig11 = 'http://www.w3.org/2009/xmldsig11#';
 const digestAlgorithms: Record<string, string> = {

@@ -65,3 +65,26 @@ function signatureAlgorithm(key: TestKey): Buffer {
       return seq(oid('1.3.101.112'));
   }
 }
+
+/** A certificate as testCertificate makes it, with its private key (PKCS #8 PEM), to sign responses with. */
+export interface TestSigningCertificate extends TestCertificate {
+  keyPem: string;
+}
+
+export async function testSigningCertificate(options: { commonName?: string; key: TestKey }): Promise<TestSigningCertificate> {
+  const { publicKey, privateKey } = await newKeyPair(options.key);
+  const der = selfSignedCertificateDer({
+    commonName: options.commonName ?? 'Test IdP',
+    publicKey,
+    privateKey,
+    notBefore: new Date(Date.now() - day),
+    notAfter: new Date(Date.now() + 365 * day),
+    algorithm: signatureAlgorithm(options.key),
+    digest: options.key.type === 'ed25519' ? null : 'sha256',
+  });
+  return {
+    pem: certificatePem(der),
+    base64: der.toString('base64'),
+    keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
+}

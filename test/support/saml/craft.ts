@@ -36,9 +36,31 @@ const algorithms = {
   'rsa-sha256': 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
   'rsa-sha1': 'http://www.w3.org/2000/09/xmldsig#rsa-sha1',
   'hmac-sha256': 'http://www.w3.org/2001/04/xmldsig-more#hmac-sha256',
+  'rsa-sha384': 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha384',
+  'rsa-sha512': 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512',
+  'ecdsa-sha1': 'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha1',
+  'ecdsa-sha256': 'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256',
+  'ecdsa-sha384': 'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384',
+  'ecdsa-sha512': 'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512',
   sha256: 'http://www.w3.org/2001/04/xmlenc#sha256',
+  sha384: 'http://www.w3.org/2001/04/xmldsig-more#sha384',
+  sha512: 'http://www.w3.org/2001/04/xmlenc#sha512',
   sha1: 'http://www.w3.org/2000/09/xmldsig#sha1',
 } as const;
+
+/** The SignatureMethods a template can name; xmlsec1 signs with the one named, RSA or EC key alike. */
+export type TemplateSignatureAlgorithm =
+  | 'rsa-sha256'
+  | 'rsa-sha1'
+  | 'hmac-sha256'
+  | 'rsa-sha384'
+  | 'rsa-sha512'
+  | 'ecdsa-sha1'
+  | 'ecdsa-sha256'
+  | 'ecdsa-sha384'
+  | 'ecdsa-sha512';
+
+export type TemplateDigestAlgorithm = 'sha256' | 'sha1' | 'sha384' | 'sha512';
 
 export type SignedParts = 'response' | 'assertion' | 'both' | 'none';
 
@@ -72,8 +94,8 @@ export interface ResponseOptions {
   notOnOrAfter?: Date;
   confirmationNotOnOrAfter?: Date;
   sessionNotOnOrAfter?: Date;
-  signatureAlgorithm?: 'rsa-sha256' | 'rsa-sha1' | 'hmac-sha256';
-  digestAlgorithm?: 'sha256' | 'sha1';
+  signatureAlgorithm?: TemplateSignatureAlgorithm;
+  digestAlgorithm?: TemplateDigestAlgorithm;
   /** Which elements carry a Signature template, right after their Issuer. */
   signed?: SignedParts;
   /** Whether KeyInfo asks the signer to embed its certificate. */
