@@ -1,9 +1,12 @@
+import { eq } from 'drizzle-orm';
 import type { ConnectionView, IdpConfigSubmission } from '../contract/onboarding.js';
+import { ssoConnections } from '../db/schema.js';
 import { recordAuditEvent } from '../domain/audit.js';
 import { spEndpoints, upsertConnection } from '../domain/connections.js';
 import { connectionStatusFor, domainStatuses } from '../domain/domainClaims.js';
 import { type IdpConfigValidation, type ValidIdpConfig, validateIdpConfig } from '../domain/idpConfig/index.js';
 import { attachConnection } from '../domain/onboardings.js';
+import { currentSetupLink } from '../domain/setupLinks.js';
 import { ensureCertificateLifecycle } from './certificates.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -52,7 +55,45 @@ export function connectionActivities({ database, mailer, clock, config, approval
       return connectionView(connection.id, connection.status);
     },
 
+    /**
+     * The first mail to the customer administrator (issue #14): the SP details of the connection made at the
+     * start and the setup link, so they can create the application in their IdP before it has metadata.
+     * Idempotent by its key; an onboarding without such a connection (started before it existed) sends none.
+     */
+    async sendSetupInvitation(input: { onboardingId: string; customerName: string; recipient: string }): Promise<boolean> {
+      const [row] = await db
+        .select({ id: ssoConnections.id })
+        .from(ssoConnections)
+        .where(eq(ssoConnections.onboardingId, input.onboardingId));
+      if (!row) return false;
+      const link = await currentSetupLink(db, input.onboardingId, {
+        secret: approvalSecret,
+        publicBaseUrl: config.publicBaseUrl,
+        now: clock.now(),
+      });
+      const sp = spEndpoints(config.publicBaseUrl, row.id);
+      await mailer.send({
+        idempotencyKey: `setup_invitation:${input.onboardingId}:${row.id}:${input.recipient}`,
+        onboardingId: input.onboardingId,
+        recipient: input.recipient,
+        message: {
+          kind: 'sp_details',
+          customerName: input.customerName,
+          spEntityId: sp.entityId,
+          acsUrl: sp.acsUrl,
+          metadataUrl: sp.metadataUrl,
+          setupUrl: link?.url,
+        },
+      });
+      return true;
+    },
+
     async sendSpDetails(input: { onboardingId: string; customerName: string; recipient: string; connection: ConnectionView }) {
+      const link = await currentSetupLink(db, input.onboardingId, {
+        secret: approvalSecret,
+        publicBaseUrl: config.publicBaseUrl,
+        now: clock.now(),
+      });
       await mailer.send({
         idempotencyKey: `sp_details:${input.onboardingId}:${input.connection.id}:${input.recipient}`,
         onboardingId: input.onboardingId,
@@ -63,6 +104,7 @@ export function connectionActivities({ database, mailer, clock, config, approval
           spEntityId: input.connection.spEntityId,
           acsUrl: input.connection.acsUrl,
           metadataUrl: input.connection.metadataUrl,
+          setupUrl: link?.url,
           domainRecords: (await domainStatuses(db, approvalSecret, input.onboardingId))
             .filter((d) => !d.verified)
             .map((d) => ({ domain: d.domain, name: d.record.name, value: d.record.value })),

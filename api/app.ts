@@ -15,6 +15,7 @@ import { loginRouter, sessionRoutes } from './routes/login.js';
 import { onboardingRoutes } from './routes/onboardings.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { samlRouter } from './routes/saml.js';
+import { setupRouter } from './routes/setup.js';
 import { supportPagesRouter } from './routes/support.js';
 import { supportActionsRouter } from './routes/supportActions.js';
 import { supportConnectionsRouter } from './routes/supportConnections.js';
@@ -75,6 +76,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(loginRouter(deps));
   app.use('/api', mount(Router(), securedBy('sessionCookie')));
   app.use(approvalsRouter(deps));
+  app.use(setupRouter(deps));
   // The console's actions first: /support/onboardings/new is theirs, not an onboarding's ID.
   app.use(supportActionsRouter(deps));
   app.use(supportStepsRouter(deps));

@@ -1,14 +1,24 @@
 // What the support API and the support console both make of a request to start an onboarding or to give
 // its IdP details: the domain's input (domain/onboardingCommands.ts takes it from there), or every problem
 // of it at once. One translation, so a form and a JSON body are refused for the same reasons.
+
+import type { Request } from 'express';
 import type { z } from 'zod';
 import type { IdpConfigSubmission, Problem } from '../contract/onboarding.js';
 import { validateIdpConfig } from '../domain/idpConfig/index.js';
-import type { StartOnboardingInput } from '../domain/onboardingCommands.js';
+import type { StartContext, StartOnboardingInput } from '../domain/onboardingCommands.js';
 import { invalidIdpConfig } from '../domain/onboardings.js';
 import { AppError } from '../lib/errors.js';
 import { controlCharacterIn, refuseControlCharacters } from '../lib/text.js';
-import { type createOnboardingBody, idpConfigFieldsBody, idpConfigQuery, idpConfigUrlBody } from './schemas.js';
+import type { ApiDeps } from './deps.js';
+import { type createOnboardingBody, idpConfigFieldsBody, idpConfigQuery, idpConfigUrlBody, idpMetadataTypes } from './schemas.js';
+
+/** The setup link's secret, the SP endpoints' base and the time, for `startOnboarding`. */
+export const startContext = (deps: Pick<ApiDeps, 'approvalSecret' | 'config' | 'clock'>): StartContext => ({
+  secret: deps.approvalSecret,
+  publicBaseUrl: deps.config.publicBaseUrl,
+  now: deps.clock.now(),
+});
 
 export function startOnboardingInput(body: z.output<typeof createOnboardingBody>): StartOnboardingInput {
   return {
@@ -76,4 +86,18 @@ export async function idpFieldsSubmission(
   // A field the schema refused is named once, by the schema.
   const found = checked.ok ? [] : checked.problems.filter((p) => !refused.has(p.field.split(/[.[]/)[0]));
   throw invalidIdpConfig([...refusedByTheSchema, ...found]);
+}
+
+/**
+ * The IdP details of a support API request (`POST /api/onboardings/:id/idp-config`) or the setup link's
+ * (`POST /setup/:token/idp-config`): a metadata document as the body (`emailAttribute` in the query), JSON
+ * naming a metadata URL, or JSON with the fields.
+ */
+export async function idpSubmissionFromApiRequest(
+  req: Request,
+  options: { allowPrivateAddresses: boolean; now: Date },
+): Promise<IdpConfigSubmission> {
+  if (req.is(idpMetadataTypes)) return idpMetadataSubmission(req.body, req.query);
+  if (req.body && typeof req.body === 'object' && 'metadataUrl' in req.body) return idpMetadataUrlSubmission(req.body);
+  return await idpFieldsSubmission(req.body, options);
 }

@@ -89,7 +89,23 @@ export const meResponse = z
   .object({ sid: z.string(), email: z.string(), authMethod: z.enum(authMethods), connectionId: z.string().nullable() })
   .meta({ id: 'Me', description: 'The signed-in user of the session cookie' });
 
-export const onboardingStartedResponse = z.object({ id: z.string(), stage: stageSchema }).meta({ id: 'OnboardingStarted' });
+export const onboardingStartedResponse = z
+  .object({
+    id: z.string(),
+    stage: stageSchema,
+    connection: z
+      .object({
+        id: z.string(),
+        spEntityId: z.string(),
+        acsUrl: z.string(),
+        metadataUrl: z.string(),
+        status: z.literal('pending'),
+      })
+      .meta({
+        description: 'The connection exists from the start, SP side only, so the customer can create the application in their IdP first',
+      }),
+  })
+  .meta({ id: 'OnboardingStarted' });
 
 export const onboardingListItem = z
   .object({
@@ -245,6 +261,9 @@ export const onboardingResponse = z
     stage: stageSchema,
     problems: z.array(problemSchema).meta({ description: 'What keeps the onboarding from moving on, e.g. the last IdP configuration' }),
     connection: connectionSchema.nullable(),
+    setupUrl: z.string().nullable().meta({
+      description: "The customer administrator's setup page; null once the connection is active, or the link expired or was revoked",
+    }),
     domains: z.array(domainStatusSchema).meta({ description: 'Each email domain: verified or not, and the TXT record that proves it' }),
     pilot: pilotResponse,
     migration: migrationSchema.nullable(),

@@ -66,6 +66,7 @@ export const idFormats = {
   connection: { prefix: 'conn_', hexDigits: 24 },
   migrationList: { prefix: 'ml_', hexDigits: 24 },
   approvalToken: { prefix: 'apr_', hexDigits: 32 },
+  setupLink: { prefix: 'setup_', hexDigits: 32 },
   account: { prefix: 'AC', hexDigits: 32 },
   user: { prefix: 'US', hexDigits: 32 },
 } as const;

@@ -58,8 +58,9 @@ export const ssoConnections = pgTable(
     id: text('id').primaryKey(),
     onboardingId: text('onboarding_id'),
     customerName: text('customer_name').notNull(),
-    idpEntityId: text('idp_entity_id').notNull(),
-    ssoUrl: text('sso_url').notNull(),
+    /** Both null while the connection waits for its IdP side (it exists from the onboarding's start, issue #14). */
+    idpEntityId: text('idp_entity_id'),
+    ssoUrl: text('sso_url'),
     ssoBinding: ssoBinding('sso_binding').notNull(),
     logoutRedirectUrl: text('logout_redirect_url'),
     /** null: the NameID (format emailAddress) carries the email; otherwise the attribute's name. */
@@ -252,6 +253,29 @@ export const approvalTokens = pgTable(
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('approval_tokens_hash_uq').on(t.tokenHash), index('approval_tokens_onboarding_idx').on(t.onboardingId)],
+);
+
+/**
+ * The customer administrator's setup page (`/setup/:token`, issue #14): a capability like an approval
+ * link (`<id>.<mac>`, only its hash stored), one per onboarding at a time, valid until it expires, support
+ * revokes it, or the connection goes active.
+ */
+export const setupLinks = pgTable(
+  'setup_links',
+  {
+    id: text('id').primaryKey(),
+    tokenHash: text('token_hash').notNull(),
+    onboardingId: text('onboarding_id')
+      .notNull()
+      .references(() => onboardings.id),
+    connectionId: text('connection_id')
+      .notNull()
+      .references(() => ssoConnections.id, { onDelete: 'cascade' }),
+    expiresAt: tstz('expires_at').notNull(),
+    revokedAt: tstz('revoked_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('setup_links_hash_uq').on(t.tokenHash), index('setup_links_onboarding_idx').on(t.onboardingId)],
 );
 
 /**

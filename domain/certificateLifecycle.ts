@@ -178,7 +178,8 @@ interface LifecycleConnection {
   onboardingId: string | null;
   customerName: string;
   status: string;
-  idpEntityId: string;
+  /** Null while the connection waits for its IdP side (it is not active then, so nothing is refreshed). */
+  idpEntityId: string | null;
   idpMetadataUrl: string | null;
 }
 
@@ -208,7 +209,7 @@ export async function refreshCertificatesFromMetadata(db: Db, connectionId: stri
   if (!connection) return { outcome: 'gone' };
   if (connection.status !== 'active') return { outcome: 'skipped', why: 'not_active' };
   const url = connection.idpMetadataUrl;
-  if (!url) return { outcome: 'skipped', why: 'no_metadata_url' };
+  if (!url || !connection.idpEntityId) return { outcome: 'skipped', why: 'no_metadata_url' };
   const read = await readIdpCertificates(url, connection.idpEntityId, s);
   if (!read.ok) {
     await recordFailure(db, connection, url, read.code, read.message, s);
@@ -390,7 +391,7 @@ export async function remindBeforeExpiry(
     const [onboarding] = connection.onboardingId
       ? await tx.select({ adminEmail: onboardings.adminEmail }).from(onboardings).where(eq(onboardings.id, connection.onboardingId))
       : [];
-    const vendor = idpVendorOf(connection.idpEntityId);
+    const vendor = idpVendorOf(connection.idpEntityId ?? '');
     const daysLeft = Math.max(0, Math.floor(remaining / dayMs));
     const message: MailMessage = {
       kind: 'certificate_expiry_reminder',

@@ -130,7 +130,11 @@ export async function upsertConnection(db: Db, input: ConnectionInput): Promise<
   return saved;
 }
 
-export async function findConnection(db: Db, id: string): Promise<Connection | undefined> {
+/** A connection as stored: its IdP side (entity ID, SSO URL) is null from the onboarding's start until intake. */
+export type ConnectionRecord = Omit<Connection, 'idpEntityId' | 'ssoUrl'> & { idpEntityId: string | null; ssoUrl: string | null };
+
+/** Any connection on file, with or without its IdP side yet (its SP metadata and its page exist from the start). */
+export async function findConnectionRecord(db: Db, id: string): Promise<ConnectionRecord | undefined> {
   const [row] = await db.select().from(ssoConnections).where(eq(ssoConnections.id, id));
   if (!row) return undefined;
   const certs = await db.select().from(connectionCertificates).where(eq(connectionCertificates.connectionId, id));
@@ -154,6 +158,18 @@ export async function findConnection(db: Db, id: string): Promise<Connection | u
       state: c.state,
     })),
   };
+}
+
+/** Whether the stored connection has its IdP side, so a login can use it. */
+export const hasIdpSide = (c: ConnectionRecord): c is Connection => c.idpEntityId !== null && c.ssoUrl !== null;
+
+/**
+ * The connection with its IdP side, for logins. One still waiting for its IdP side is not one a login can
+ * use: undefined, as for no connection (`findConnectionRecord` finds it).
+ */
+export async function findConnection(db: Db, id: string): Promise<Connection | undefined> {
+  const record = await findConnectionRecord(db, id);
+  return record && hasIdpSide(record) ? record : undefined;
 }
 
 /** Discovery: the active connection holding this email's domain. */

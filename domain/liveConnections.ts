@@ -9,7 +9,7 @@ import type { Db } from '../db/client.js';
 import { connectionCertificates, sessions, ssoConnections, users } from '../db/schema.js';
 import { AppError, notFound } from '../lib/errors.js';
 import { type AuditEventType, recordAuditEvent } from './audit.js';
-import { findConnection, maxCertificatesPerConnection, parseCertificate, spEndpoints } from './connections.js';
+import { findConnectionRecord, maxCertificatesPerConnection, parseCertificate, spEndpoints } from './connections.js';
 import { connectionStatusFor } from './domainClaims.js';
 import { type ConnectionEdit, checkCertificate, checkConnectionEdit } from './idpConfig/index.js';
 import { invalidIdpConfig } from './onboardings.js';
@@ -61,7 +61,7 @@ function certificateView(
 
 /** The connection as `GET /api/connections/:id` shows it; a draft connection is `pending` there. */
 export async function connectionView(db: Db, id: string, options: { publicBaseUrl: string; now: Date }) {
-  const connection = await findConnection(db, id);
+  const connection = await findConnectionRecord(db, id);
   if (!connection) throw notFound(`connection ${id}`);
   const sp = spEndpoints(options.publicBaseUrl, id);
   const [last] = await db
@@ -78,7 +78,7 @@ export async function connectionView(db: Db, id: string, options: { publicBaseUr
     metadataUrl: sp.metadataUrl,
     domains: connection.emailDomains,
     idp: {
-      vendor: idpVendorOf(connection.idpEntityId),
+      vendor: connection.idpEntityId === null ? null : idpVendorOf(connection.idpEntityId),
       entityId: connection.idpEntityId,
       ssoUrl: connection.ssoUrl,
       ssoBinding: connection.ssoBinding,
@@ -97,6 +97,9 @@ export async function connectionView(db: Db, id: string, options: { publicBaseUr
 async function requireConnection(db: Pick<Db, 'select'>, id: string) {
   const [row] = await db.select().from(ssoConnections).where(eq(ssoConnections.id, id)).for('update');
   if (!row) throw notFound(`connection ${id}`);
+  // Its IdP side comes through the onboarding's intake (or the customer's setup page), with every check of it.
+  if (row.idpEntityId === null || row.ssoUrl === null)
+    throw new AppError('connection_pending', 409, `connection ${id} has no IdP details yet: give them through its onboarding first`);
   return row;
 }
 

@@ -40,11 +40,13 @@ import {
   workflowIdFor,
 } from '../contract/onboarding.js';
 import type { Db } from '../db/client.js';
-import { onboardings } from '../db/schema.js';
+import { onboardings, ssoConnections } from '../db/schema.js';
 import { AppError } from '../lib/errors.js';
 import { recordAuditEvent } from './audit.js';
+import { newConnectionId, spEndpoints } from './connections.js';
 import { claimDomainsForOnboarding } from './domainClaims.js';
 import { findOnboarding, invalidIdpConfig, recordStage } from './onboardings.js';
+import { issueSetupLink } from './setupLinks.js';
 
 export const newOnboardingId = () => mintId('onboarding', randomBytes(12).toString('hex'));
 
@@ -63,12 +65,22 @@ export interface StartOnboardingInput {
   options: OnboardingOptions;
 }
 
+/** What the setup link and the SP endpoints need: the link secret, the public base URL, the time. */
+export interface StartContext {
+  secret: string;
+  publicBaseUrl: string;
+  now: Date;
+}
+
 /**
- * Writes the listing row and starts the workflow in one transaction: if Temporal refuses, the row is
- * rolled back, so there is never a listed onboarding without its workflow.
+ * Writes the listing row, the connection (SP side only, `pending` until the IdP side comes, so the
+ * customer can create the application in their IdP first: issue #14), the setup link, and starts the
+ * workflow, in one transaction: if Temporal refuses, all of it is rolled back, so there is never a listed
+ * onboarding without its workflow.
  */
-export async function startOnboarding(db: Db, client: Client, taskQueue: string, input: StartOnboardingInput) {
+export async function startOnboarding(db: Db, client: Client, taskQueue: string, input: StartOnboardingInput, context: StartContext) {
   const id = newOnboardingId();
+  const connectionId = newConnectionId();
   const workflowId = workflowIdFor(id);
   const workflowInput: OnboardingInput = {
     onboardingId: id,
@@ -90,6 +102,22 @@ export async function startOnboarding(db: Db, client: Client, taskQueue: string,
     });
     // A domain another onboarding holds refuses the start (409 domain_taken); nothing is written then.
     await claimDomainsForOnboarding(tx, id, workflowInput.emailDomains);
+    // The IdP side stays null until intake (upsertConnection fills this row, keeping its ID and so its SP endpoints).
+    await tx.insert(ssoConnections).values({
+      id: connectionId,
+      onboardingId: id,
+      customerName: input.customerName,
+      ssoBinding: 'redirect',
+      emailDomains: workflowInput.emailDomains,
+      status: 'draft',
+    });
+    await issueSetupLink(tx, {
+      onboardingId: id,
+      connectionId,
+      secret: context.secret,
+      publicBaseUrl: context.publicBaseUrl,
+      now: context.now,
+    });
     await recordAuditEvent(tx, {
       type: 'onboarding.started',
       actor: 'support',
@@ -109,7 +137,12 @@ export async function startOnboarding(db: Db, client: Client, taskQueue: string,
       memo: { customerName: input.customerName, adminEmail: input.adminEmail },
     });
   });
-  return { id, stage: 'config_intake' as const };
+  const sp = spEndpoints(context.publicBaseUrl, connectionId);
+  return {
+    id,
+    stage: 'config_intake' as const,
+    connection: { id: connectionId, spEntityId: sp.entityId, acsUrl: sp.acsUrl, metadataUrl: sp.metadataUrl, status: 'pending' as const },
+  };
 }
 
 /** The workflow's state, or null when its run is gone (retention) or was never started. */

@@ -1,18 +1,34 @@
 import type { Client } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
+import type { ConnectionView } from '../contract/onboarding.js';
 import type { Database, Db } from '../db/client.js';
 import { pilotUsers, ssoConnections } from '../db/schema.js';
 import { pendingApprovals } from './approvals.js';
 import { certificateProblems, certificateWarningMs } from './certificateStatus.js';
+import { spEndpoints } from './connections.js';
 import { domainStatuses } from './domainClaims.js';
 import { queryOnboardingState } from './onboardingCommands.js';
 import { timelineProblems } from './onboardingProblems.js';
 import { findOnboarding } from './onboardings.js';
 import { rolloutProgress } from './rollout.js';
+import { currentSetupLink } from './setupLinks.js';
 
 async function connectionStatus(db: Db, connection: { id: string; status: string }): Promise<string> {
   const [row] = await db.select({ status: ssoConnections.status }).from(ssoConnections).where(eq(ssoConnections.id, connection.id));
   return row?.status ?? connection.status;
+}
+
+/**
+ * The onboarding's connection: the workflow's view once intake saved it, else the one made at the start
+ * (SP side only, `pending`), so the SP details are there before the customer has an IdP application.
+ * Onboardings started before connections were made at the start have none until intake.
+ */
+async function connectionOf(db: Db, onboardingId: string, fromWorkflow: ConnectionView | null | undefined, publicBaseUrl: string) {
+  if (fromWorkflow) return { ...fromWorkflow, status: await connectionStatus(db, fromWorkflow) };
+  const [row] = await db.select({ id: ssoConnections.id }).from(ssoConnections).where(eq(ssoConnections.onboardingId, onboardingId));
+  if (!row) return null;
+  const sp = spEndpoints(publicBaseUrl, row.id);
+  return { id: row.id, spEntityId: sp.entityId, acsUrl: sp.acsUrl, metadataUrl: sp.metadataUrl, status: 'pending' };
 }
 
 /** The workflow's own state for where it is, PostgreSQL for listing data, links and progress. */
@@ -48,7 +64,8 @@ export async function getOnboarding(
     ],
     // The workflow saw the connection when it saved it; its status since (verified domains make a draft
     // active, support may disable it) is PostgreSQL's.
-    connection: state?.connection ? { ...state.connection, status: await connectionStatus(db, state.connection) } : null,
+    connection: await connectionOf(db, id, state?.connection, links.publicBaseUrl),
+    setupUrl: (await currentSetupLink(db, id, links))?.url ?? null,
     domains: await domainStatuses(db, links.secret, id),
     pilot: state
       ? {

@@ -111,7 +111,7 @@ ${reasonField('edit', state, 'Why you change it (kept in the audit trail)')}
 
 /** The edit form's fields as the connection has them now. */
 export const currentValues = (c: ConnectionDetail): Record<string, string> => ({
-  ssoUrl: c.idp.ssoUrl,
+  ssoUrl: c.idp.ssoUrl ?? '',
   ssoBinding: c.idp.ssoBinding,
   logoutRedirectUrl: c.idp.logoutRedirectUrl ?? '',
   emailAttribute: c.idp.emailAttribute ?? '',

@@ -1,11 +1,10 @@
 // POST /api/onboardings/:id/idp-config: the customer's IdP details as a metadata document, a metadata
 // URL or fields, every problem of them in one answer.
 import { z } from 'zod';
-import type { IdpConfigSubmission } from '../../contract/onboarding.js';
 import { submitIdpConfigFor } from '../../domain/onboardingCommands.js';
 import { type ApiRoute, errorAnswer, invalidRequest } from '../apiRoute.js';
 import type { ApiDeps } from '../deps.js';
-import { idpFieldsSubmission, idpMetadataSubmission, idpMetadataUrlSubmission } from '../onboardingRequests.js';
+import { idpSubmissionFromApiRequest } from '../onboardingRequests.js';
 import { idpConfigAcceptedResponse } from '../responses.js';
 import { idpConfigFieldsBody, idpConfigQuery, idpConfigUrlBody, idpMetadataTypes } from '../schemas.js';
 import { onboardingNotFound, onboardingParams, refused } from './onboardingShared.js';
@@ -52,11 +51,7 @@ export function idpConfigRoute({ database, temporal, config, clock }: ApiDeps): 
       ),
     },
     async handler(req, res) {
-      const submission: IdpConfigSubmission = req.is(idpMetadataTypes)
-        ? idpMetadataSubmission(req.body, req.query)
-        : req.body && typeof req.body === 'object' && 'metadataUrl' in req.body
-          ? idpMetadataUrlSubmission(req.body)
-          : await idpFieldsSubmission(req.body, { allowPrivateAddresses: config.allowPrivateIdpUrls, now: clock.now() });
+      const submission = await idpSubmissionFromApiRequest(req, { allowPrivateAddresses: config.allowPrivateIdpUrls, now: clock.now() });
       res.json(await submitIdpConfigFor(database.db, await client(), onboardingParams.shape.id.parse(req.params.id), submission));
     },
   };

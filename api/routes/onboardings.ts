@@ -4,7 +4,7 @@ import { findOnboarding, listOnboardings } from '../../domain/onboardings.js';
 import { getOnboarding } from '../../domain/onboardingView.js';
 import { type ApiRoute, errorAnswer, invalidRequest } from '../apiRoute.js';
 import type { ApiDeps } from '../deps.js';
-import { startOnboardingInput } from '../onboardingRequests.js';
+import { startContext, startOnboardingInput } from '../onboardingRequests.js';
 import {
   cancelledResponse,
   domainCheckResponse,
@@ -44,7 +44,13 @@ export function onboardingRoutes(deps: ApiDeps): ApiRoute[] {
       responses: { 201: { description: 'Started', schema: onboardingStartedResponse }, 400: invalidRequest },
       async handler(req, res) {
         const body = createOnboardingBody.parse(req.body);
-        const started = await startOnboarding(database.db, await client(), config.temporal.taskQueue, startOnboardingInput(body));
+        const started = await startOnboarding(
+          database.db,
+          await client(),
+          config.temporal.taskQueue,
+          startOnboardingInput(body),
+          startContext(deps),
+        );
         res.status(201).json(started);
       },
     },

@@ -2,7 +2,14 @@ import { parse as parseForm } from 'node:querystring';
 import { type Request, type Response, Router } from 'express';
 import getRawBody from 'raw-body';
 import { idPattern } from '../../contract/vocabulary.js';
-import { findConnection, findConnectionForEmail } from '../../domain/connections.js';
+import {
+  type Connection,
+  type ConnectionRecord,
+  findConnectionForEmail,
+  findConnectionRecord,
+  hasIdpSide,
+  spEndpoints,
+} from '../../domain/connections.js';
 import { signalPilotLogin } from '../../domain/onboardingCommands.js';
 import { consumeSamlResponse } from '../../domain/saml/acs.js';
 import { maxSamlResponseLength } from '../../domain/saml/document.js';
@@ -62,15 +69,31 @@ export function samlRouter(deps: ApiDeps): Router {
     now: () => deps.clock.now(),
   });
 
-  async function connectionOr404(id: string | undefined) {
-    const connection = id && connectionIdPattern.test(id) ? await findConnection(database.db, id) : undefined;
-    if (!connection) throw new AppError('unknown_connection', 404, 'no single sign-on connection with this ID');
-    return connection;
+  /** Any connection on file, with or without its IdP side (the SP metadata is published from the onboarding's start). */
+  async function recordOr404(id: string | undefined): Promise<ConnectionRecord> {
+    const record = id && connectionIdPattern.test(id) ? await findConnectionRecord(database.db, id) : undefined;
+    if (!record) throw new AppError('unknown_connection', 404, 'no single sign-on connection with this ID');
+    return record;
+  }
+
+  async function connectionOr404(id: string | undefined): Promise<Connection> {
+    const record = await recordOr404(id);
+    if (!hasIdpSide(record))
+      throw new AppError(
+        'connection_pending',
+        409,
+        'this single sign-on connection is waiting for its IdP details; it cannot sign anyone in yet',
+      );
+    return record;
   }
 
   router.get('/saml/:connectionId/metadata', async (req, res) => {
-    const connection = await connectionOr404(req.params.connectionId);
-    const xml = serviceProviderFor(connection, spOptions()).generateServiceProviderMetadata(null, null);
+    const record = await recordOr404(req.params.connectionId);
+    // node-saml builds SP metadata from an SP instance; the IdP side plays no part in it.
+    const spSide = hasIdpSide(record)
+      ? record
+      : { ...record, idpEntityId: '', ssoUrl: spEndpoints(config.publicBaseUrl, record.id).acsUrl };
+    const xml = serviceProviderFor(spSide, spOptions()).generateServiceProviderMetadata(null, null);
     res.type('application/samlmetadata+xml').send(xml);
   });
 

@@ -1,28 +1,22 @@
 // The console's forms to start an onboarding and to give its IdP details: the same translation of the
 // request (api/onboardingRequests.ts) and the same domain functions as POST /api/onboardings and
 // POST /api/onboardings/:id/idp-config, so a form is refused for what the API refuses, field by field.
-import { type NextFunction, type Request, type Response, Router } from 'express';
-import { z } from 'zod';
-import type { IdpConfigSubmission, Problem } from '../../contract/onboarding.js';
-import { startOnboarding, submitIdpConfigFor } from '../../domain/onboardingCommands.js';
+import { type Request, type Response, Router } from 'express';
+import type { z } from 'zod';
+import { startOnboarding } from '../../domain/onboardingCommands.js';
 import { findOnboarding } from '../../domain/onboardings.js';
 import { AppError } from '../../lib/errors.js';
 import type { ApiDeps } from '../deps.js';
+import { formValues, idpFormParser, submitIdpForm } from '../idpConfigForm.js';
 import { requireSameOrigin } from '../middleware/sameOrigin.js';
-import { type MultipartFile, multipartForm } from '../multipartForm.js';
-import { idpFieldsSubmission, idpMetadataSubmission, idpMetadataUrlSubmission, startOnboardingInput } from '../onboardingRequests.js';
-import type { FormProblem, FormState } from '../pages/forms.js';
+import { startContext, startOnboardingInput } from '../onboardingRequests.js';
+import type { FormProblem } from '../pages/forms.js';
+import type { SentIdpForm } from '../pages/idpDetailsForms.js';
 import { sendPage } from '../pages/layout.js';
-import { type IdpMode, idpModes, supportIdpConfigPage } from '../pages/supportIdpConfig.js';
+import { supportIdpConfigPage } from '../pages/supportIdpConfig.js';
 import { blankStartForm, type StartField, startFields, supportStartPage } from '../pages/supportStart.js';
 import { createOnboardingBody } from '../schemas.js';
 import { supportConsole } from './supportShared.js';
-
-/** A form's fields as text: a repeated or missing field reads as empty (the form never repeats one). */
-const formValues = (body: unknown, names: readonly string[]): Record<string, string> => {
-  const raw = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
-  return Object.fromEntries(names.map((name) => [name, typeof raw[name] === 'string' ? raw[name] : '']));
-};
 
 /** Domains one per line or separated by commas (or spaces), as support pastes them. */
 const listOf = (text: string) => text.split(/[\s,;]+/).filter(Boolean);
@@ -58,29 +52,12 @@ function startProblems(error: z.ZodError, domains: string[]): FormProblem[] {
   });
 }
 
-/** Where an IdP problem is shown on the form that was sent: its own field, else the document or URL it came from. */
-function idpProblemField(mode: IdpMode, problemField: string, uploaded: boolean): string {
-  const name = problemField.split(/[.[]/)[0] ?? '';
-  if (name === '' || name === 'emailAttribute') return name;
-  if (mode === 'metadata') return uploaded ? 'metadataFile' : 'metadataXml';
-  if (mode === 'metadataUrl') return 'metadataUrl';
-  if (name === 'certificates') return 'certificate';
-  return (idpModes.fields.fields as readonly string[]).includes(name) ? name : '';
-}
-
-/** The pasted certificates: each PEM block, or the whole text as one (bare base64) when it has none. */
-const certificatesIn = (text: string): string[] => {
-  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g);
-  return blocks ?? (text.trim() ? [text.trim()] : []);
-};
-
 export function supportActionsRouter(deps: ApiDeps): Router {
-  const { database, config, clock } = deps;
+  const { database, config } = deps;
   const router = Router();
-  const { signedIn, form, largeForm, client, onboardingId } = supportConsole(deps);
+  const { signedIn, form, client, onboardingId } = supportConsole(deps);
   // The metadata form carries a file, so it is multipart; the others are urlencoded. Both bounded at 1 MB.
-  const upload = multipartForm({ limit: '1mb', maxParts: 10 });
-  const idpForm = (req: Request, res: Response, next: NextFunction) => (req.is('multipart/form-data') ? upload : largeForm)(req, res, next);
+  const idpForm = idpFormParser();
 
   // Mounted before the dashboard's router (its /support/onboardings/:id would take "new"), so it checks the origin itself.
   router.use('/support', requireSameOrigin(config.publicBaseUrl));
@@ -96,7 +73,13 @@ export function supportActionsRouter(deps: ApiDeps): Router {
     if (!parsed.success)
       return sendPage(res, supportStartPage({ values, problems: startProblems(parsed.error, fields.emailDomains) }, 400));
     try {
-      const started = await startOnboarding(database.db, await client(), config.temporal.taskQueue, startOnboardingInput(parsed.data));
+      const started = await startOnboarding(
+        database.db,
+        await client(),
+        config.temporal.taskQueue,
+        startOnboardingInput(parsed.data),
+        startContext(deps),
+      );
       res.redirect(303, `/support/onboardings/${encodeURIComponent(started.id)}`);
     } catch (error) {
       // A domain another onboarding serves is a problem of the form, not a dead end.
@@ -106,7 +89,7 @@ export function supportActionsRouter(deps: ApiDeps): Router {
     }
   });
 
-  const idpPage = async (req: Request, res: Response, sent?: { mode: IdpMode; state: FormState }, status?: number) => {
+  const idpPage = async (req: Request, res: Response, sent?: SentIdpForm, status?: number) => {
     const onboarding = await findOnboarding(database.db, onboardingId(req));
     sendPage(
       res,
@@ -121,55 +104,8 @@ export function supportActionsRouter(deps: ApiDeps): Router {
   router.post('/support/onboardings/:id/idp-config', signedIn, idpForm, async (req, res) => {
     const id = onboardingId(req);
     await findOnboarding(database.db, id);
-    const raw = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
-    const mode = typeof raw.mode === 'string' && Object.hasOwn(idpModes, raw.mode) ? (raw.mode as IdpMode) : undefined;
-    if (!mode) throw new AppError('invalid_request', 400, `mode: must be one of ${Object.keys(idpModes).join(', ')}`);
-    const values = formValues(raw, idpModes[mode].fields);
-    const file = mode === 'metadata' ? (res.locals.uploadedFiles as Record<string, MultipartFile> | undefined)?.metadataFile : undefined;
-    const refuse = (problems: Problem[] | FormProblem[], status: number) =>
-      idpPage(
-        req,
-        res,
-        { mode, state: { values, problems: problems.map((p) => ({ ...p, field: idpProblemField(mode, p.field, file !== undefined) })) } },
-        status,
-      );
-    const optional = (value: string | undefined) => (value?.trim() ? value.trim() : undefined);
-    try {
-      let submission: IdpConfigSubmission;
-      if (mode === 'metadata')
-        submission = idpMetadataSubmission(file ? file.content : values.metadataXml, { emailAttribute: optional(values.emailAttribute) });
-      else if (mode === 'metadataUrl')
-        submission = idpMetadataUrlSubmission({ metadataUrl: values.metadataUrl, emailAttribute: optional(values.emailAttribute) });
-      else
-        submission = await idpFieldsSubmission(
-          {
-            entityId: values.entityId,
-            ssoUrl: values.ssoUrl,
-            ssoBinding: values.ssoBinding,
-            certificates: certificatesIn(values.certificate ?? ''),
-            logoutRedirectUrl: optional(values.logoutRedirectUrl),
-            emailAttribute: optional(values.emailAttribute),
-          },
-          { allowPrivateAddresses: config.allowPrivateIdpUrls, now: clock.now() },
-        );
-      await submitIdpConfigFor(database.db, await client(), id, submission);
-    } catch (error) {
-      if (error instanceof z.ZodError)
-        return await refuse(
-          error.issues.map((i) => ({
-            field: String(i.path[0] ?? ''),
-            code: 'invalid_field',
-            message: `${i.path.join('.')}: ${i.message}`,
-          })),
-          400,
-        );
-      if (!(error instanceof AppError) || error.httpStatus >= 500 || error.code === 'not_found') throw error;
-      if (error.code === 'invalid_idp_config' && Array.isArray(error.details))
-        return await refuse(error.details as Problem[], error.httpStatus);
-      // Empty or unreadable metadata, a stage that takes no IdP details: said on the form that was sent.
-      const field = error.code === 'invalid_request' ? idpModes[mode].fields[0] : '';
-      return await refuse([{ field, code: error.code, message: error.message }], error.httpStatus);
-    }
+    const refused = await submitIdpForm(req, res, deps, id, client);
+    if (refused) return await idpPage(req, res, { mode: refused.mode, state: refused.state }, refused.status);
     res.redirect(303, `/support/onboardings/${encodeURIComponent(id)}`);
   });
 

@@ -27,13 +27,19 @@ export interface DriverOptions {
 }
 
 export async function startBenchOnboarding(database: Database, client: Client, taskQueue: string, options: DriverOptions) {
-  const { id } = await startOnboarding(database.db, client, taskQueue, {
-    customerName: options.customerName,
-    adminEmail: `admin@${options.domain}`,
-    emailDomains: [options.domain],
-    // Approvals are answered at once; reminders an hour apart never fire during a run.
-    options: { reminderEveryMs: 3_600_000, approvalTimeoutMs: 7 * 86_400_000, notifyUsers: false, batchSize: options.batchSize },
-  });
+  const { id } = await startOnboarding(
+    database.db,
+    client,
+    taskQueue,
+    {
+      customerName: options.customerName,
+      adminEmail: `admin@${options.domain}`,
+      emailDomains: [options.domain],
+      // Approvals are answered at once; reminders an hour apart never fire during a run.
+      options: { reminderEveryMs: 3_600_000, approvalTimeoutMs: 7 * 86_400_000, notifyUsers: false, batchSize: options.batchSize },
+    },
+    { secret: 'bench-setup-link-secret', publicBaseUrl: 'http://127.0.0.1', now: new Date() },
+  );
   // Ownership is taken as shown, as support's override would: the bench measures the rollout, not DNS.
   await overrideDomainVerification(database.db, {
     onboardingId: id,

@@ -22,6 +22,10 @@ export type MailMessage =
       metadataUrl: string;
       /** The DNS TXT record that proves each not yet verified email domain is the customer's. */
       domainRecords?: { domain: string; name: string; value: string }[];
+      /** The administrator's setup page (guides per IdP, the IdP details form, the test sign-in). */
+      setupUrl?: string;
+      /** The steps in the customer's own IdP console, once their IdP is known (domain/idpVendors.ts). */
+      guide?: { idpName: string; steps: string[] };
     }
   | ApprovalRequestMail
   | (Omit<ApprovalRequestMail, 'kind'> & { kind: 'approval_reminder'; reminderNumber: number })
@@ -113,16 +117,20 @@ function spDetails(m: Extract<MailMessage, { kind: 'sp_details' }>): Draft {
       'the user’s email address is sent as the NameID (format emailAddress) or in an attribute such as email',
       'the SAML Response is signed, with SHA-256 or stronger',
       'the application is assigned at least to your pilot users',
+      ...(m.guide ? m.guide.steps.map((step) => `In ${m.guide?.idpName}: ${step}`) : []),
       ...(m.domainRecords?.length
         ? [
             'each DNS TXT record above is published in your domain’s DNS, so we can check the domain is yours (pilot users can sign in only after that); tell your support contact once it is',
           ]
         : []),
     ],
-    action: { label: 'Download the SP metadata', url: m.metadataUrl },
-    outro: [
-      'If your IdP can import metadata, the link above gives it everything at once. If anything is unclear, contact our support team.',
-    ],
+    action: m.setupUrl ? { label: 'Open your setup page', url: m.setupUrl } : { label: 'Download the SP metadata', url: m.metadataUrl },
+    outro: m.setupUrl
+      ? [
+          'The setup page has step-by-step instructions for Okta, Microsoft Entra ID, Google Workspace, AD FS, OneLogin, JumpCloud, PingFederate/PingOne, Keycloak and Auth0, a form to give us your IdP’s details (its metadata file or URL, or the fields), and a test sign-in that says exactly what to change if something is off.',
+          `If your IdP can import metadata, ${m.metadataUrl} gives it everything at once. If anything is unclear, contact our support team.`,
+        ]
+      : ['If your IdP can import metadata, the link above gives it everything at once. If anything is unclear, contact our support team.'],
   };
 }
 

@@ -30,6 +30,8 @@ export interface Patches {
   revertPilot: boolean;
   /** Async Update handlers run one at a time. */
   exclusiveUpdates: boolean;
+  /** The SP details and the setup link are mailed at the start (the connection exists from then on). */
+  spDetailsFirst: boolean;
 }
 
 /** Thrown through the main line when a cancel request interrupts it. */

@@ -16,6 +16,7 @@ function readPatches(): Patches {
     listGuards: patched('list-guard-rails'),
     revertPilot: patched('revert-pilot-users'),
     exclusiveUpdates: patched('exclusive-updates'),
+    spDetailsFirst: patched('sp-details-first'),
   };
 }
 
@@ -33,6 +34,14 @@ export async function ssoOnboarding(input: OnboardingInput): Promise<OnboardingS
 
   try {
     await enterStage(run, 'config_intake');
+    // The connection exists from the start (SP side only): its details and the setup link go out at once,
+    // because Okta, Entra and Google need the ACS URL before they produce the IdP's metadata.
+    if (run.patches.spDetailsFirst) {
+      await runStep(run, 'mailing the setup link', () =>
+        steps.sendSetupInvitation({ onboardingId: input.onboardingId, customerName: input.customerName, recipient: input.adminEmail }),
+      );
+      run.note('setup_link_sent');
+    }
     await waitFor(run, () => state.connection !== null);
 
     await enterStage(run, 'sp_details_sent');
