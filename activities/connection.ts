@@ -1,10 +1,12 @@
 import { eq } from 'drizzle-orm';
+import { idpVendorNames } from '../contract/diagnosis.js';
 import type { ConnectionView, IdpConfigSubmission } from '../contract/onboarding.js';
 import { ssoConnections } from '../db/schema.js';
 import { recordAuditEvent } from '../domain/audit.js';
-import { spEndpoints, upsertConnection } from '../domain/connections.js';
+import { findConnectionRecord, spEndpoints, upsertConnection } from '../domain/connections.js';
 import { connectionStatusFor, domainStatuses } from '../domain/domainClaims.js';
 import { type IdpConfigValidation, type ValidIdpConfig, validateIdpConfig } from '../domain/idpConfig/index.js';
+import { detectVendor, setupGuide } from '../domain/idpVendors.js';
 import { attachConnection } from '../domain/onboardings.js';
 import { currentSetupLink } from '../domain/setupLinks.js';
 import { ensureCertificateLifecycle } from './certificates.js';
@@ -83,6 +85,7 @@ export function connectionActivities({ database, mailer, clock, config, approval
           acsUrl: sp.acsUrl,
           metadataUrl: sp.metadataUrl,
           setupUrl: link?.url,
+          invitation: true,
         },
       });
       return true;
@@ -94,6 +97,19 @@ export function connectionActivities({ database, mailer, clock, config, approval
         publicBaseUrl: config.publicBaseUrl,
         now: clock.now(),
       });
+      // The IdP is known now: the steps in its own console, with this connection's values.
+      const record = await findConnectionRecord(db, input.connection.id);
+      const vendor = record?.idpEntityId ? detectVendor({ entityId: record.idpEntityId, ssoUrl: record.ssoUrl }) : 'other';
+      const sp = { entityId: input.connection.spEntityId, acsUrl: input.connection.acsUrl, metadataUrl: input.connection.metadataUrl };
+      const guide =
+        vendor === 'other'
+          ? undefined
+          : {
+              idpName: idpVendorNames[vendor],
+              steps: setupGuide(vendor, sp).steps.map((step) =>
+                [step.title, ...step.fields.map((f) => `${f.label}: ${f.value}`)].join('; '),
+              ),
+            };
       await mailer.send({
         idempotencyKey: `sp_details:${input.onboardingId}:${input.connection.id}:${input.recipient}`,
         onboardingId: input.onboardingId,
@@ -105,6 +121,7 @@ export function connectionActivities({ database, mailer, clock, config, approval
           acsUrl: input.connection.acsUrl,
           metadataUrl: input.connection.metadataUrl,
           setupUrl: link?.url,
+          guide,
           domainRecords: (await domainStatuses(db, approvalSecret, input.onboardingId))
             .filter((d) => !d.verified)
             .map((d) => ({ domain: d.domain, name: d.record.name, value: d.record.value })),

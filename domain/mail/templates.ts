@@ -24,6 +24,8 @@ export type MailMessage =
       domainRecords?: { domain: string; name: string; value: string }[];
       /** The administrator's setup page (guides per IdP, the IdP details form, the test sign-in). */
       setupUrl?: string;
+      /** The first mail of an onboarding: the setup link, before the IdP details exist. */
+      invitation?: boolean;
       /** The steps in the customer's own IdP console, once their IdP is known (domain/idpVendors.ts). */
       guide?: { idpName: string; steps: string[] };
     }
@@ -101,8 +103,10 @@ function draftFor(message: MailMessage): Draft {
 
 function spDetails(m: Extract<MailMessage, { kind: 'sp_details' }>): Draft {
   return {
-    subject: `Action needed: configure your identity provider for ${m.customerName} console SSO`,
-    heading: 'Set up the console in your identity provider',
+    subject: m.invitation
+      ? `Set up single sign-on for ${m.customerName}: your setup page`
+      : `Action needed: configure your identity provider for ${m.customerName} console SSO`,
+    heading: m.invitation ? 'Set up single sign-on to the console' : 'Set up the console in your identity provider',
     intro: [
       `To turn on single sign-on to the console for ${m.customerName}, add the console as a SAML 2.0 application (service provider) in your identity provider (IdP) with these details:`,
     ],

@@ -51,7 +51,7 @@ export function onboardingDetail(o: Onboarding): string {
       'connection',
       o.connection
         ? [
-            `${o.connection.id} (${o.connection.status})`,
+            `${o.connection.id} (${o.connection.status === 'pending' && o.stage === 'config_intake' ? 'pending: waiting for the IdP configuration' : o.connection.status})`,
             `SP entity ID  ${o.connection.spEntityId}`,
             `ACS URL       ${o.connection.acsUrl}`,
             `SP metadata   ${o.connection.metadataUrl}`,

@@ -195,7 +195,9 @@ describe('an onboarding driven from the CLI', () => {
     const { code, stdout } = await cli(['status', id]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^stage\s+config_intake$/m);
-    expect(stdout).toMatch(/^connection\s+none yet: waiting for the IdP configuration$/m);
+    // The connection exists from the start, SP side only, so its SP details can go to the customer at once.
+    expect(stdout).toMatch(/^connection\s+conn_[0-9a-f]{24} \(pending: waiting for the IdP configuration\)$/m);
+    expect(stdout).toMatch(/^\s+ACS URL\s+http\S+\/acs$/m);
     expect(stdout).toMatch(/^pilot\s+no pilot users yet$/m);
     expect(stdout).toMatch(/^progress\s+enabled\s+\[-+\]\s+0% 0\/0$/m);
     expect(stdout).toMatch(/^pending approvals\s+none$/m);

@@ -104,7 +104,10 @@ describe('an onboarding from IdP details to SSO enforced, through the HTTP API a
     connection = res.body.connection;
     expect(connection.acsUrl).toBe(`${env.baseUrl}/saml/${connection.id}/acs`);
     await idp.addServiceProvider({ entityId: connection.spEntityId, acsUrl: connection.acsUrl });
-    const mail = await env.smtp.waitFor((m) => m.to.includes(adminEmail) && m.text.includes(connection.acsUrl));
+    // The second mail to the administrator: after the setup link at the start, the one that follows intake.
+    const mail = await env.smtp.waitFor(
+      (m) => m.to.includes(adminEmail) && m.text.includes(connection.acsUrl) && /configure your identity provider/.test(m.subject),
+    );
     expect(mail.text).toContain(connection.spEntityId);
     // The TXT record that proves the domain is the customer's comes with the SP details.
     const [claim] = (await env.api<{ domains: { record: { name: string; value: string } }[] }>('GET', `/api/onboardings/${id}`)).body
