@@ -1,6 +1,7 @@
 // Response schemas of the support API: they describe what the routes send (in the OpenAPI document) and
 // let tests check real responses against that description. Routes do not parse their output with them.
 import { z } from 'zod';
+import { diagnosisChecks, idpVendors, signedParts } from '../contract/diagnosis.js';
 import {
   approvalSteps,
   authMethods,
@@ -155,9 +156,12 @@ export const connectionDetailResponse = z
     metadataUrl: z.string(),
     domains: z.array(z.string()),
     idp: z.object({
-      vendor: z.string().meta({ description: 'The IdP as its entity ID names it: entra, okta, google, adfs, keycloak, …, other' }),
-      entityId: z.string(),
-      ssoUrl: z.string(),
+      vendor: z
+        .string()
+        .nullable()
+        .meta({ description: 'The IdP as its entity ID names it: entra, okta, google, adfs, keycloak, …, other; null while pending' }),
+      entityId: z.string().nullable().meta({ description: 'Null while the connection waits for its IdP side' }),
+      ssoUrl: z.string().nullable(),
       ssoBinding: z.enum(ssoBindings),
       logoutRedirectUrl: z.string().nullable(),
       emailAttribute: z.string().nullable(),
@@ -165,9 +169,35 @@ export const connectionDetailResponse = z
       certificates: z.array(certificateSchema),
     }),
     lastLoginAt: timestamp.nullable(),
-    lastTest: z.null().meta({ description: 'The last test sign-in (not yet recorded: always null)' }),
+    lastTest: z
+      .lazy(() => testReportSchema)
+      .nullable()
+      .meta({ description: 'The newest test sign-in, or null' }),
   })
   .meta({ id: 'ConnectionDetail' });
+
+/** A test sign-in's diagnosis (domain/testSignIns.ts), without the raw response. */
+export const testReportSchema = z
+  .object({
+    at: timestamp,
+    passed: z.boolean(),
+    vendor: z.enum(idpVendors),
+    checks: z.array(
+      z.object({
+        code: z.enum(diagnosisChecks),
+        passed: z.boolean(),
+        detail: z.string(),
+        fix: z.string().optional().meta({ description: 'For a failed check: what to change, in the IdP’s own words' }),
+      }),
+    ),
+    signed: z.enum(signedParts),
+    email: z.string().nullable(),
+    emailMatchesUser: z.boolean(),
+    clockOffsetMs: z.number().nullable().meta({ description: 'The IdP’s clock minus ours' }),
+  })
+  .meta({ id: 'TestReport' });
+
+export const connectionTestsResponse = z.object({ items: z.array(testReportSchema) }).meta({ id: 'ConnectionTests' });
 
 export const connectionDisabledResponse = connectionDetailResponse
   .extend({ lockedOut: z.number().int().meta({ description: 'Users enforced on it, who now cannot sign in either way' }) })

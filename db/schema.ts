@@ -133,10 +133,36 @@ export const samlRequests = pgTable(
   {
     id: text('id').primaryKey(),
     connectionId: text('connection_id').notNull(),
+    /** `test`: a test sign-in (issue #14), answered with a diagnosis instead of a session. */
+    purpose: text('purpose').notNull().default('login'),
     createdAt: createdAt(),
     expiresAt: tstz('expires_at').notNull(),
   },
   (t) => [index('saml_requests_expires_idx').on(t.expiresAt)],
+);
+
+/**
+ * The diagnosis of each test sign-in (issue #14, item 4), without the raw response: every check with its
+ * fix, and the facts read (what is signed, algorithms, clock offset, NameID, attributes, the email found).
+ */
+export const connectionTests = pgTable(
+  'connection_tests',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    connectionId: text('connection_id')
+      .notNull()
+      .references(() => ssoConnections.id, { onDelete: 'cascade' }),
+    onboardingId: text('onboarding_id'),
+    at: tstz('at').notNull().defaultNow(),
+    passed: boolean('passed').notNull(),
+    vendor: text('vendor').notNull(),
+    email: text('email'),
+    emailMatchesUser: boolean('email_matches_user').notNull(),
+    clockOffsetMs: integer('clock_offset_ms'),
+    report: jsonb('report').notNull(),
+    traceId: text('trace_id'),
+  },
+  (t) => [index('connection_tests_connection_idx').on(t.connectionId, t.at)],
 );
 
 /** Each assertion ID is accepted once per connection: the primary key makes replay refusal atomic. */

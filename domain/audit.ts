@@ -19,6 +19,8 @@ export const auditEventTypes = {
   'connection.saved': 'the IdP configuration was accepted and its connection saved',
   'connection.disabled': 'a connection was switched off (by support, or because its onboarding was cancelled)',
   'connection.enabled': 'support switched a disabled connection on again',
+  'connection.test_sign_in':
+    "a test sign-in was diagnosed (no session made); reason code ok or the first failed check, the detail lists every failed one",
   'connection.updated': "support changed a connection's IdP details; from and to are in the detail",
   'connection.certificate_added': 'support added a signing certificate to a connection',
   'connection.certificate_removed': "support retired one of a connection's signing certificates",

@@ -13,6 +13,7 @@ import { findConnectionRecord, maxCertificatesPerConnection, parseCertificate, s
 import { connectionStatusFor } from './domainClaims.js';
 import { type ConnectionEdit, checkCertificate, checkConnectionEdit } from './idpConfig/index.js';
 import { invalidIdpConfig } from './onboardings.js';
+import { connectionTestReports } from './testSignIns.js';
 
 const dayMs = 86_400_000;
 
@@ -90,7 +91,7 @@ export async function connectionView(db: Db, id: string, options: { publicBaseUr
         .sort((a, b) => order[a.state] - order[b.state] || a.notAfter.localeCompare(b.notAfter)),
     },
     lastLoginAt: last?.at ? new Date(last.at).toISOString() : null,
-    lastTest: null,
+    lastTest: (await connectionTestReports(db, id, 1))[0] ?? null,
   };
 }
 

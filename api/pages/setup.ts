@@ -4,10 +4,12 @@
 import { type IdpVendor, idpVendorNames, idpVendors } from '../../contract/diagnosis.js';
 import type { Stage } from '../../contract/vocabulary.js';
 import type { SetupGuide } from '../../domain/idpVendors.js';
+import type { TestReport } from '../../domain/testSignIns.js';
 import { time } from './components.js';
 import { html, type SafeHtml } from './html.js';
 import { idpDetailsForms, type SentIdpForm } from './idpDetailsForms.js';
 import type { PageOptions } from './layout.js';
+import { testReportSection } from './testReport.js';
 
 export const setupBrand = 'Single sign-on setup';
 
@@ -22,9 +24,20 @@ export interface SetupView {
   idp: { entityId: string; ssoUrl: string; detected: IdpVendor } | null;
   /** The guide shown: the one picked (`?idp=`), else the detected IdP's, else the generic one. */
   guide: SetupGuide;
+  /** The newest test sign-in's report, if any. */
+  lastTest: TestReport | null;
   sent?: SentIdpForm;
   status?: number;
   notice?: string;
+}
+
+function testSection(view: SetupView): SafeHtml {
+  if (!view.idp) return html``;
+  return html`<section aria-labelledby="h-test"><h2 id="h-test">4. Test the sign-in</h2>
+<p>Sign in once through your IdP as a user who should have access. Nobody is signed in by the test: we check everything your IdP sends and say exactly what to change.</p>
+<form method="post" action="${view.path}/test" id="test"><button type="submit">Start a test sign-in</button></form>
+${view.lastTest ? testReportSection(view.lastTest, 3) : html`<p class="muted">No test yet.</p>`}
+</section>`;
 }
 
 function spDetails(view: SetupView): SafeHtml {
@@ -83,6 +96,7 @@ ${spDetails(view)}
 ${vendorPicker(view)}
 ${guideSteps(view.guide)}
 </section>
-${idpSection(view)}`,
+${idpSection(view)}
+${testSection(view)}`,
   };
 }

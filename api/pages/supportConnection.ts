@@ -6,6 +6,7 @@ import { emptyForm, type FormState, field, formProblemSummary, reasonField, sele
 import { html, type SafeHtml, safeHref } from './html.js';
 import type { PageOptions } from './layout.js';
 import { supportNav } from './supportDashboard.js';
+import { testReportSection } from './testReport.js';
 
 export type ConnectionDetail = Awaited<ReturnType<typeof connectionView>>;
 type Certificate = ConnectionDetail['idp']['certificates'][number];
@@ -185,6 +186,10 @@ ${found.length > 0 && html`<div class="alert warn" id="connection-problems"><p>P
 <thead><tr><th scope="col">Subject</th><th scope="col">SHA-256 fingerprint</th><th scope="col">Valid</th><th scope="col">Days left</th><th scope="col">State</th><th scope="col"><span class="vh">Actions</span></th></tr></thead>
 <tbody>${c.idp.certificates.map((cert) => certificateRow(c, cert, forms))}</tbody></table></div>
 <h3>Add a certificate</h3>${certificateForm(c, forms.certificate)}</section>
+<section aria-labelledby="h-test"><h2 id="h-test">Test sign-in</h2>
+<p class="muted">Signs in once through the customer’s IdP (you need an account there, or ask the customer to use their setup page): no session is made, every check of the policy runs and each failure says what to change in their IdP.</p>
+${c.idp.entityId === null ? html`<p>Not before the IdP side is given.</p>` : html`<form method="post" action="${connectionPath(c.id)}/test" id="test"><button type="submit" class="secondary">Start a test sign-in</button></form>`}
+${c.lastTest ? testReportSection(c.lastTest, 3) : html`<p class="muted">No test yet.</p>`}</section>
 <section aria-labelledby="h-status"><h2 id="h-status">${c.status === 'disabled' ? 'Enable' : 'Disable'}</h2>${statusForm(c, forms.status)}</section>`,
   };
 }

@@ -8,9 +8,10 @@ import {
   enableConnection,
   removeCertificate,
 } from '../../domain/liveConnections.js';
+import { connectionTestReports } from '../../domain/testSignIns.js';
 import { type ApiRoute, errorAnswer, invalidRequest } from '../apiRoute.js';
 import type { ApiDeps } from '../deps.js';
-import { certificateSchema, connectionDetailResponse, connectionDisabledResponse } from '../responses.js';
+import { certificateSchema, connectionDetailResponse, connectionDisabledResponse, connectionTestsResponse } from '../responses.js';
 import { certificateBody, certificateParams, changeReasonBody, connectionEditBody, connectionParams } from '../schemas.js';
 
 const noSuchConnection = errorAnswer('not_found: no connection with this ID');
@@ -35,6 +36,20 @@ export function connectionRoutes({ database, config, clock, connections }: ApiDe
       responses: { 200: { description: 'The connection', schema: connectionDetailResponse }, 400: invalidRequest, 404: noSuchConnection },
       async handler(req, res) {
         res.json(await view(idOf(req.params)));
+      },
+    },
+    {
+      method: 'get',
+      path: '/connections/:id/tests',
+      operationId: 'listConnectionTests',
+      tag: 'connections',
+      summary: "The connection's test sign-ins, newest first (at most 20): every check with its fix, what was signed, the email found",
+      params: connectionParams,
+      responses: { 200: { description: 'The reports', schema: connectionTestsResponse }, 400: invalidRequest, 404: noSuchConnection },
+      async handler(req, res) {
+        const id = idOf(req.params);
+        await view(id);
+        res.json({ items: await connectionTestReports(database.db, id) });
       },
     },
     {

@@ -15,12 +15,14 @@ import { consumeSamlResponse } from '../../domain/saml/acs.js';
 import { maxSamlResponseLength } from '../../domain/saml/document.js';
 import { type LoginRefusalCode, LoginRefused } from '../../domain/saml/refusal.js';
 import { serviceProviderFor } from '../../domain/saml/serviceProvider.js';
+import { diagnoseTestResponse, pendingTestRequest } from '../../domain/testSignIns.js';
 import { AppError } from '../../lib/errors.js';
 import type { ApiDeps } from '../deps.js';
 import { localRedirectTarget, setSessionCookie, unreadableFormEncoding } from '../http.js';
 import { sendError } from '../middleware/errors.js';
 import { sendPage } from '../pages/layout.js';
 import { samlPostPage } from '../pages/samlPost.js';
+import { testReportPage } from '../pages/testReport.js';
 
 const connectionIdPattern = idPattern('connection');
 
@@ -130,6 +132,16 @@ export function samlRouter(deps: ApiDeps): Router {
       const connection = connectionIdPattern.test(connectionId) ? await connections.find(database.db, connectionId) : undefined;
       if (!connection) throw new LoginRefused('unknown_connection');
       const body = await readAcsForm(req);
+      // A response to a test sign-in gets its diagnosis, never a session (domain/testSignIns.ts).
+      const testRequest = await pendingTestRequest(database.db, connection.id, body.SAMLResponse, deps.clock.now());
+      if (testRequest) {
+        const report = await diagnoseTestResponse({ ...spOptions(), maxAssertionAgeMs: config.samlMaxAssertionAgeMs }, connection, {
+          samlResponse: body.SAMLResponse,
+          requestId: testRequest,
+          traceId: req.traceId,
+        });
+        return sendPage(res, testReportPage(report, connection.customerName));
+      }
       // Writes the session and the login.succeeded audit event together; the metric is counted here.
       const login = await consumeSamlResponse(spOptions(), connection, body, { traceId: req.traceId, ip: req.ip });
       deps.metrics.loginResults.inc({ method: 'sso', reason: 'ok' });

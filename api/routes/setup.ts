@@ -4,11 +4,12 @@
 // the support endpoint's answers (POST /api/onboardings/:id/idp-config).
 import express, { type Request, type Response, Router } from 'express';
 import { type IdpVendor, idpVendors } from '../../contract/diagnosis.js';
-import { findConnectionRecord, spEndpoints } from '../../domain/connections.js';
+import { findConnection, findConnectionRecord, spEndpoints } from '../../domain/connections.js';
 import { detectVendor, setupGuide } from '../../domain/idpVendors.js';
 import { submitIdpConfigFor } from '../../domain/onboardingCommands.js';
 import { findOnboarding } from '../../domain/onboardings.js';
 import { type SetupLinkGrant, verifySetupToken } from '../../domain/setupLinks.js';
+import { connectionTestReports, startTestSignIn } from '../../domain/testSignIns.js';
 import { AppError } from '../../lib/errors.js';
 import type { ApiDeps } from '../deps.js';
 import { idpFormParser, submitIdpForm } from '../idpConfigForm.js';
@@ -16,6 +17,7 @@ import { requireSameOrigin } from '../middleware/sameOrigin.js';
 import { idpSubmissionFromApiRequest } from '../onboardingRequests.js';
 import type { SentIdpForm } from '../pages/idpDetailsForms.js';
 import { sendPage } from '../pages/layout.js';
+import { samlPostPage } from '../pages/samlPost.js';
 import { setupPage } from '../pages/setup.js';
 import { idpMetadataTypes } from '../schemas.js';
 import { temporalUnavailable } from './supportShared.js';
@@ -38,6 +40,12 @@ export function setupRouter(deps: ApiDeps): Router {
   };
   const grantOf = (req: Request): Promise<SetupLinkGrant> =>
     verifySetupToken(database.db, String(req.params.token), approvalSecret, clock.now());
+  const spOptions = () => ({
+    db: database.db,
+    publicBaseUrl: config.publicBaseUrl,
+    clockSkewMs: config.samlClockSkewMs,
+    now: () => clock.now(),
+  });
   const pathOf = (req: Request) => `/setup/${encodeURIComponent(String(req.params.token))}`;
 
   async function showPage(req: Request, res: Response, grant: SetupLinkGrant, extra: { sent?: SentIdpForm; status?: number } = {}) {
@@ -65,6 +73,7 @@ export function setupRouter(deps: ApiDeps): Router {
         sp: spValues,
         idp,
         guide: setupGuide(picked, spValues),
+        lastTest: (await connectionTestReports(database.db, grant.connectionId, 1))[0] ?? null,
         notice: done,
         ...extra,
       }),
@@ -91,6 +100,17 @@ export function setupRouter(deps: ApiDeps): Router {
     const refused = await submitIdpForm(req, res, deps, grant.onboardingId, client);
     if (refused) return await showPage(req, res, grant, { sent: { mode: refused.mode, state: refused.state }, status: refused.status });
     res.redirect(303, `${pathOf(req)}?done=idp_config#h-idp`);
+  });
+
+  // A test sign-in: to the IdP and back to our ACS, which answers it with the diagnosis page.
+  router.post('/setup/:token/test', express.urlencoded({ extended: false, limit: '1kb', parameterLimit: 2 }), async (req, res) => {
+    const grant = await grantOf(req);
+    const connection = await findConnection(database.db, grant.connectionId);
+    if (!connection)
+      throw new AppError('connection_pending', 409, 'Give us your IdP’s details first: the test sign-in goes through your IdP.');
+    const started = await startTestSignIn(spOptions(), connection);
+    if (started.kind === 'post') return sendPage(res, samlPostPage(connection.ssoUrl, started.fields));
+    res.redirect(303, started.url);
   });
 
   // A setup link's other paths are not pages: said plainly rather than with the site's generic 404.

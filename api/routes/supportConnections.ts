@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Problem } from '../../contract/onboarding.js';
 import { isId } from '../../contract/vocabulary.js';
 import { connectionCustomerName, listConnections } from '../../domain/connectionList.js';
+import { findConnection } from '../../domain/connections.js';
 import {
   addCertificate,
   connectionView,
@@ -14,10 +15,12 @@ import {
   enableConnection,
   removeCertificate,
 } from '../../domain/liveConnections.js';
+import { startTestSignIn } from '../../domain/testSignIns.js';
 import { AppError } from '../../lib/errors.js';
 import type { ApiDeps } from '../deps.js';
 import type { FormProblem, FormState } from '../pages/forms.js';
 import { sendPage } from '../pages/layout.js';
+import { samlPostPage } from '../pages/samlPost.js';
 import {
   type ConnectionForms,
   connectionPath,
@@ -184,6 +187,18 @@ export function supportConnectionsRouter(deps: ApiDeps): Router {
         return undefined;
       },
     );
+  });
+
+  router.post('/support/connections/:id/test', signedIn, form, async (req, res) => {
+    const connection = await findConnection(database.db, connectionId(req));
+    if (!connection)
+      throw new AppError('connection_pending', 409, 'This connection has no IdP side yet: a test sign-in goes through the IdP.');
+    const started = await startTestSignIn(
+      { db: database.db, publicBaseUrl: config.publicBaseUrl, clockSkewMs: config.samlClockSkewMs, now: () => clock.now() },
+      connection,
+    );
+    if (started.kind === 'post') return sendPage(res, samlPostPage(connection.ssoUrl, started.fields));
+    res.redirect(303, started.url);
   });
 
   router.post('/support/connections/:id/disable', signedIn, form, async (req, res) => {

@@ -54,6 +54,8 @@ export function serviceProviderFor(
   connection: Connection,
   options: ServiceProviderOptions,
   certificates = currentCertificates(connection, options.now()),
+  /** A test sign-in names its own request ID (domain/testSignIns.ts). */
+  request: { id?: string } = {},
 ): SAML {
   const { entityId, acsUrl } = spEndpoints(options.publicBaseUrl, connection.id);
   return new SAML({
@@ -78,5 +80,6 @@ export function serviceProviderFor(
     disableRequestedAuthnContext: true,
     signatureAlgorithm: 'sha256',
     digestAlgorithm: 'sha256',
+    ...(request.id ? { generateUniqueId: () => request.id as string } : {}),
   });
 }
