@@ -324,3 +324,5 @@ export const migrationListPageResponse = z
 export const cancelledResponse = z
   .object({ id: z.string(), stage: stageSchema, cancelReason: z.string().nullable(), summary: summarySchema.nullable() })
   .meta({ id: 'Cancelled' });
+
+export const setupLinkIssuedResponse = z.object({ setupUrl: z.string(), expiresAt: timestamp }).meta({ id: 'SetupLinkIssued' });

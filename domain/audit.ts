@@ -10,6 +10,8 @@ export const auditEventTypes = {
   'login.succeeded': 'an end user signed in (password or SSO); reason code ok',
   'login.refused': 'a sign-in was refused; the reason code says why (domain/saml/refusal.ts)',
   'onboarding.started': 'support started an onboarding',
+  'onboarding.setup_link_issued':
+    'support issued a new setup link for the customer administrator (older ones stop working); the reason is in the detail',
   'onboarding.stage': 'an onboarding entered a stage',
   'onboarding.approval_overdue': 'an approval was not decided in time and was escalated to support',
   'onboarding.cancel_requested': 'support asked to cancel, with the reason and where users go back to',
@@ -20,7 +22,7 @@ export const auditEventTypes = {
   'connection.disabled': 'a connection was switched off (by support, or because its onboarding was cancelled)',
   'connection.enabled': 'support switched a disabled connection on again',
   'connection.test_sign_in':
-    "a test sign-in was diagnosed (no session made); reason code ok or the first failed check, the detail lists every failed one",
+    'a test sign-in was diagnosed (no session made); reason code ok or the first failed check, the detail lists every failed one',
   'connection.updated': "support changed a connection's IdP details; from and to are in the detail",
   'connection.certificate_added': 'support added a signing certificate to a connection',
   'connection.certificate_removed': "support retired one of a connection's signing certificates",

@@ -8,6 +8,7 @@ import { isId, mintId } from '../contract/vocabulary.js';
 import type { Db } from '../db/client.js';
 import { setupLinks, ssoConnections } from '../db/schema.js';
 import { AppError } from '../lib/errors.js';
+import { recordAuditEvent } from './audit.js';
 
 /** How long a setup link works unless the connection goes active first or support revokes it. */
 export const setupLinkLifetimeMs = 30 * 24 * 60 * 60_000;
@@ -121,4 +122,38 @@ export async function revokeSetupLinks(db: Db, onboardingId: string, now: Date):
     .where(and(eq(setupLinks.onboardingId, onboardingId), isNull(setupLinks.revokedAt)))
     .returning({ id: setupLinks.id });
   return revoked.length;
+}
+
+/**
+ * Support issues a new setup link (the old one was lost, or went to the wrong person): older links stop
+ * working at once. Refused once the connection is active (setup is over); audited with support's reason.
+ */
+export async function reissueSetupLink(
+  db: Db,
+  onboardingId: string,
+  input: { reason: string; secret: string; publicBaseUrl: string; now: Date },
+): Promise<{ setupUrl: string; expiresAt: string }> {
+  return await db.transaction(async (tx) => {
+    const [connection] = await tx
+      .select({ id: ssoConnections.id, status: ssoConnections.status })
+      .from(ssoConnections)
+      .where(eq(ssoConnections.onboardingId, onboardingId))
+      .for('update');
+    if (!connection)
+      throw new AppError(
+        'no_setup_link',
+        409,
+        'this onboarding was started before setup links existed; give its IdP details through support',
+      );
+    if (connection.status === 'active') throw setupLinkRefusal('setup_complete');
+    const issued = await issueSetupLink(tx, { onboardingId, connectionId: connection.id, ...input });
+    await recordAuditEvent(tx, {
+      type: 'onboarding.setup_link_issued',
+      actor: 'support',
+      onboardingId,
+      connectionId: connection.id,
+      detail: { reason: input.reason, expiresAt: issued.expiresAt.toISOString() },
+    });
+    return { setupUrl: issued.url, expiresAt: issued.expiresAt.toISOString() };
+  });
 }

@@ -31,6 +31,7 @@ export interface OnboardingForms {
   list?: FormState;
   send?: FormState;
   resend?: FormState;
+  setupLink?: FormState;
   cancel?: FormState;
 }
 
@@ -128,6 +129,21 @@ ${
   html`<form method="post" action="/support/onboardings/${encodeURIComponent(o.id)}/pilot/confirm"><button type="submit">Confirm the pilot for support</button></form>`
 }
 ${nominateForm(o, forms.pilot)}${removeForm(o, forms.pilotRemove)}`;
+}
+
+/** The customer administrator's setup page: its link while it works, and a new one when it is lost. */
+function setupLinkSection(o: OnboardingDetail, state: FormState | undefined): SafeHtml {
+  if (!o.connection || (o.connection.status === 'active' && !state))
+    return html`<p class="muted">Setup is over: the connection is active.</p>`;
+  const formId = 'step-setup-link';
+  return html`${
+    o.setupUrl
+      ? html`<p class="muted">This link lets whoever holds it give the IdP details and run a test sign-in; pass it on only to ${o.adminEmail}.</p><p><code data-setup-url>${o.setupUrl}</code></p>`
+      : html`<p class="muted">No setup link works now (expired or replaced).</p>`
+  }<form method="post" action="${action(o, 'setup-link')}" id="${formId}" novalidate><h3>Issue a new setup link</h3>
+${summary(state, formId, ['reason'])}
+${reasonField(formId, state)}
+<button type="submit" class="secondary">Issue a new link (the old one stops working)</button></form>`;
 }
 
 function resendForm(o: OnboardingDetail, state: FormState | undefined): SafeHtml {
@@ -253,6 +269,7 @@ ${o.summary && html`<p>${o.summary.stage === 'completed' ? 'Completed' : 'Ended'
 ${o.summary?.keepingPasswords?.count ? html`<p data-count="keeping-passwords">${plural(o.summary.keepingPasswords.count, 'user')} keep${o.summary.keepingPasswords.count === 1 ? 's' : ''} signing in with a password (SSO enabled, not enforced): ${o.summary.keepingPasswords.emails.join(', ')}${o.summary.keepingPasswords.count > o.summary.keepingPasswords.emails.length ? ', …' : ''}</p>` : ''}
 ${o.cancelReason && html`<p>Cancelled: ${o.cancelReason}</p>`}</section>
 <section aria-labelledby="h-sp"><h2 id="h-sp">SP details to send</h2>${spDetails(o.connection)}</section>
+<section aria-labelledby="h-setup"><h2 id="h-setup">Customer’s setup page</h2>${setupLinkSection(o, forms.setupLink)}</section>
 <section aria-labelledby="h-domains"><h2 id="h-domains">Email domains</h2>${domains(o)}</section>
 <section aria-labelledby="h-pilot"><h2 id="h-pilot">Pilot</h2>${pilot(o, forms)}</section>
 <section aria-labelledby="h-approvals"><h2 id="h-approvals">Pending approval links</h2>${approvals(o, forms)}</section>

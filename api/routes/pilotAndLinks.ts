@@ -1,15 +1,18 @@
 // Support's steps added with the console (#13): taking users out of the pilot, and mailing a pending
 // approval link again. The console's forms (supportSteps.ts) call the same domain functions.
 import { removePilotUsersFor, resendApprovalLinkFor } from '../../domain/onboardingCommands.js';
+import { findOnboarding } from '../../domain/onboardings.js';
+import { reissueSetupLink } from '../../domain/setupLinks.js';
 import { type ApiRoute, errorAnswer, invalidRequest } from '../apiRoute.js';
 import type { ApiDeps } from '../deps.js';
-import { pilotResponse } from '../responses.js';
+import { pilotResponse, setupLinkIssuedResponse } from '../responses.js';
+import { changeReasonBody } from '../schemas.js';
 import { approvalStepParam, removePilotUsersBody, resendApprovalBody, resentResponse } from '../stepSchemas.js';
 import { onboardingNotFound, onboardingParams } from './onboardingShared.js';
 
 const stepParams = onboardingParams.extend({ step: approvalStepParam });
 
-export function pilotAndLinkRoutes({ database, temporal }: ApiDeps): ApiRoute[] {
+export function pilotAndLinkRoutes({ database, temporal, approvalSecret, config, clock }: ApiDeps): ApiRoute[] {
   const client = async () => (await temporal()).client;
   return [
     {
@@ -51,6 +54,35 @@ export function pilotAndLinkRoutes({ database, temporal }: ApiDeps): ApiRoute[] 
         const { reason } = resendApprovalBody.parse(req.body);
         const { id, step } = stepParams.parse(req.params);
         res.json(await resendApprovalLinkFor(database.db, await client(), id, step, reason));
+      },
+    },
+    {
+      method: 'post',
+      path: '/onboardings/:id/setup-link',
+      operationId: 'issueSetupLink',
+      tag: 'onboardings',
+      summary: 'Issue a new setup link for the customer administrator; older ones stop working at once (audited with the reason)',
+      params: onboardingParams,
+      body: changeReasonBody,
+      responses: {
+        201: { description: 'The new link, to pass on to the administrator', schema: setupLinkIssuedResponse },
+        400: invalidRequest,
+        404: onboardingNotFound,
+        409: errorAnswer('no_setup_link: the onboarding predates setup links'),
+        410: errorAnswer('setup_complete: the connection is active, setup is over'),
+      },
+      async handler(req, res) {
+        const { reason } = changeReasonBody.parse(req.body);
+        const id = onboardingParams.shape.id.parse(req.params.id);
+        await findOnboarding(database.db, id);
+        res.status(201).json(
+          await reissueSetupLink(database.db, id, {
+            reason,
+            secret: approvalSecret,
+            publicBaseUrl: config.publicBaseUrl,
+            now: clock.now(),
+          }),
+        );
       },
     },
   ];

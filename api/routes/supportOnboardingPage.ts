@@ -23,6 +23,10 @@ export const notices: Record<string, { text: string; tone: 'ok' | 'warn' }> = {
   list_drafted: { text: 'The draft list is built: check the preview below, then send it for review.', tone: 'ok' },
   list_sent: { text: 'The migration list is sent: the customer’s administrator was mailed the review link.', tone: 'ok' },
   link_resent: { text: 'The link is mailed to the customer’s administrator again.', tone: 'ok' },
+  setup_link_issued: {
+    text: 'A new setup link is issued: the old one no longer opens. Pass the new one on to the customer’s administrator.',
+    tone: 'ok',
+  },
   cancelled: { text: 'The onboarding is cancelled, and what it changed is reverted as you chose.', tone: 'ok' },
   domains_verified: { text: 'Every email domain is verified.', tone: 'ok' },
   domains_unverified: {

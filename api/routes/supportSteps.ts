@@ -15,12 +15,13 @@ import {
   sendMigrationListFor,
 } from '../../domain/onboardingCommands.js';
 import { findOnboarding } from '../../domain/onboardings.js';
+import { reissueSetupLink } from '../../domain/setupLinks.js';
 import { AppError } from '../../lib/errors.js';
 import type { ApiDeps } from '../deps.js';
 import { requireSameOrigin } from '../middleware/sameOrigin.js';
 import type { FormProblem, FormState } from '../pages/forms.js';
 import type { OnboardingForms } from '../pages/supportOnboarding.js';
-import { cancelBody, migrationListBody, migrationListId, pilotUsersBody } from '../schemas.js';
+import { cancelBody, changeReasonBody, migrationListBody, migrationListId, pilotUsersBody } from '../schemas.js';
 import { approvalStepParam, removePilotUsersBody, resendApprovalBody } from '../stepSchemas.js';
 import { onboardingPageSender } from './supportOnboardingPage.js';
 import { supportConsole } from './supportShared.js';
@@ -156,6 +157,23 @@ export function supportStepsRouter(deps: ApiDeps): Router {
     await step(req, res, 'resend', values, async () => {
       await resendApprovalLinkFor(database.db, await client(), id, parsed.data.step, parsed.data.reason);
       return `${pageOf(id)}?done=link_resent#h-approvals`;
+    });
+  });
+
+  router.post('/support/onboardings/:id/setup-link', signedIn, form, async (req, res) => {
+    const id = onboardingId(req);
+    const values = formValues(req.body, ['reason']);
+    const parsed = changeReasonBody.safeParse(values);
+    if (!parsed.success) return refuse(req, res, 'setupLink', { values, problems: problemsOf(parsed.error, (p) => String(p[0])) });
+    await step(req, res, 'setupLink', values, async () => {
+      await findOnboarding(database.db, id);
+      await reissueSetupLink(database.db, id, {
+        reason: parsed.data.reason,
+        secret: deps.approvalSecret,
+        publicBaseUrl: config.publicBaseUrl,
+        now: deps.clock.now(),
+      });
+      return `${pageOf(id)}?done=setup_link_issued#h-setup`;
     });
   });
 

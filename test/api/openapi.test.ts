@@ -221,6 +221,12 @@ const bodyCases: { method: Method; template: string; path: string; bodies: unkno
   },
   {
     method: 'post',
+    template: '/api/onboardings/{id}/setup-link',
+    path: `${unknownOnboarding}/setup-link`,
+    bodies: [{ reason: 'the first link went to the wrong person' }, { reason: '' }, {}, { reason: 'x', url: 'https://x.test' }],
+  },
+  {
+    method: 'post',
     template: '/api/onboardings/{id}/domains/{domain}/override',
     path: `${unknownOnboarding}/domains/doc.test/override`,
     bodies: [{ reason: 'checked with the customer by phone' }, { reason: '' }, {}, { reason: 'x', domain: 'doc.test' }],

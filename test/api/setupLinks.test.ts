@@ -5,6 +5,7 @@
 // tampered or a revoked one opens nothing, and it stops working once the connection is active.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { supportToken } from '../support/deps.js';
 import { generateSelfSignedCertificate, type SelfSignedCertificate } from '../support/idp/self-signed.js';
 import { useOnboardingEnv } from '../support/onboarding-env.js';
 import { overrideDomains } from '../support/onboarding-http.js';
@@ -201,5 +202,57 @@ describe('the setup page', () => {
     expect(res.status).toBe(410);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('setup_complete');
     expect((await env.api<{ setupUrl: string | null }>('GET', `/api/onboardings/${started.id}`)).body.setupUrl).toBeNull();
+  });
+});
+
+describe('support and the setup link', () => {
+  it('issues a new link from the API, with a reason; the old one stops working', async () => {
+    const started = await start();
+    const old = (await env.api<{ setupUrl: string }>('GET', `/api/onboardings/${started.id}`)).body.setupUrl;
+    const noReason = await env.api<{ error: { code: string } }>('POST', `/api/onboardings/${started.id}/setup-link`, {});
+    expect(noReason.status).toBe(400);
+    const issued = await env.api<{ setupUrl: string; expiresAt: string }>('POST', `/api/onboardings/${started.id}/setup-link`, {
+      reason: 'the administrator left; the new one is bob@',
+    });
+    expect(issued.status).toBe(201);
+    expect(issued.body.setupUrl).not.toBe(old);
+    const oldAnswer = await fetch(old, { headers: { accept: 'application/json' } });
+    expect(oldAnswer.status).toBe(410);
+    expect(((await oldAnswer.json()) as { error: { code: string } }).error.code).toBe('setup_link_revoked');
+    expect((await page(issued.body.setupUrl)).status).toBe(200);
+    expect((await env.api<{ setupUrl: string }>('GET', `/api/onboardings/${started.id}`)).body.setupUrl).toBe(issued.body.setupUrl);
+    const [audit] = await database.sql<{ actor: string; reason: string }[]>`
+      select actor, detail->>'reason' as reason from audit_events where onboarding_id = ${started.id} and type = 'onboarding.setup_link_issued'`;
+    expect(audit).toEqual({ actor: 'support', reason: 'the administrator left; the new one is bob@' });
+  });
+
+  it('shows the link on the onboarding’s console page and issues a new one from there', async () => {
+    const started = await start();
+    const signIn = await fetch(`${env.baseUrl}/support/session`, {
+      method: 'POST',
+      body: new URLSearchParams({ token: supportToken }),
+      headers: { accept: 'text/html', origin: env.baseUrl },
+      redirect: 'manual',
+    });
+    const cookie = (signIn.headers.get('set-cookie') as string).split(';')[0] as string;
+    const consolePage = `${env.baseUrl}/support/onboardings/${started.id}`;
+    const current = (await env.api<{ setupUrl: string }>('GET', `/api/onboardings/${started.id}`)).body.setupUrl;
+    expect((await page(consolePage, { headers: { cookie } })).text).toContain(`<code data-setup-url>${current}</code>`);
+    const post = (reason: string) =>
+      page(`${consolePage}/setup-link`, {
+        method: 'POST',
+        body: new URLSearchParams({ reason }),
+        headers: { cookie, origin: env.baseUrl },
+      });
+    const refused = await post('');
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain('id="step-setup-link-reason-error"');
+    const done = await post('sent to the wrong person');
+    expect(done.status).toBe(303);
+    const after = await page(`${env.baseUrl}${done.location}`, { headers: { cookie } });
+    const renewed = (await env.api<{ setupUrl: string }>('GET', `/api/onboardings/${started.id}`)).body.setupUrl;
+    expect(renewed).not.toBe(current);
+    expect(after.text).toContain(`<code data-setup-url>${renewed}</code>`);
+    expect(after.text).toContain('A new setup link is issued');
   });
 });
