@@ -1,5 +1,5 @@
 // The CLI's side of the steps added with the console (#13): pilot users taken out, a pending link mailed again.
-import { pilotResponse } from '../../api/responses.js';
+import { pilotResponse, setupLinkIssuedResponse } from '../../api/responses.js';
 import { approvalStepParam, resentResponse } from '../../api/stepSchemas.js';
 import { approvalSteps, isId } from '../../contract/vocabulary.js';
 import { type Command, onboardingId, onboardingPath, print, required, UsageError } from './args.js';
@@ -40,6 +40,20 @@ export const stepCommands: Record<string, Command> = {
         .api()
         .request('POST', onboardingPath(id, `/approvals/${step.data}/resend`), resentResponse, { json: { reason } });
       print(ctx, values, resent, `The ${resent.step.replace('_', ' ')} link is mailed again.`);
+      return 0;
+    },
+  },
+  'setup-link': {
+    usage: 'setup-link ID --reason TEXT',
+    summary: 'issue a new setup link for the customer administrator (the old one stops working) and print it to pass on',
+    options: { reason: { type: 'string' } },
+    json: true,
+    async run(ctx, { values, positionals, name }) {
+      if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`, name);
+      const id = onboardingId(positionals[0], name);
+      const reason = required(values, 'reason', name);
+      const issued = await ctx.api().request('POST', onboardingPath(id, '/setup-link'), setupLinkIssuedResponse, { json: { reason } });
+      print(ctx, values, issued, `${issued.setupUrl}\n(works until ${issued.expiresAt}; the old link no longer opens)`);
       return 0;
     },
   },

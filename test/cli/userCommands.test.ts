@@ -97,4 +97,23 @@ describe('user, set-sso and audit', () => {
     expect((await cli(['audit', '--follow', '--to', '2026-12-01'])).code).toBe(2);
     expect((await cli(['audit', '--interval', '100'])).code).toBe(2);
   });
+
+  it('setup-link issues a new setup link and prints it; the old one stops working', async () => {
+    const domain = `cli-setup-${randomBytes(4).toString('hex')}.test`;
+    const started = await env.api<{ id: string }>('POST', '/api/onboardings', {
+      customerName: `CLI setup ${domain}`,
+      adminEmail: `admin@${domain}`,
+      emailDomains: [domain],
+      options: { notifyUsers: false },
+    });
+    const old = (await env.api<{ setupUrl: string }>('GET', `/api/onboardings/${started.body.id}`)).body.setupUrl;
+    expect((await cli(['setup-link', started.body.id])).code).toBe(2);
+    const { code, stdout, stderr } = await cli(['setup-link', started.body.id, '--reason', 'the mail went to spam']);
+    expect(code, stderr).toBe(0);
+    const printed = stdout.split('\n')[0] as string;
+    expect(printed).toMatch(/\/setup\/setup_[0-9a-f]{32}\./);
+    expect(printed).not.toBe(old);
+    expect((await fetch(old)).status).toBe(410);
+    expect((await fetch(printed)).status).toBe(200);
+  });
 });
