@@ -88,3 +88,12 @@ export function composeApiDeps(config: Config, given: GivenApiDeps & Pick<ApiDep
     },
   };
 }
+
+/** What the SP's SAML code needs of the API (ACS, metadata, test sign-ins): one reading of the config. */
+export const samlOptions = (deps: Pick<ApiDeps, 'database' | 'config' | 'clock'>) => ({
+  db: deps.database.db,
+  publicBaseUrl: deps.config.publicBaseUrl,
+  clockSkewMs: deps.config.samlClockSkewMs,
+  maxAssertionAgeMs: deps.config.samlMaxAssertionAgeMs,
+  now: () => deps.clock.now(),
+});

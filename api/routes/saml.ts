@@ -17,7 +17,7 @@ import { type LoginRefusalCode, LoginRefused } from '../../domain/saml/refusal.j
 import { serviceProviderFor } from '../../domain/saml/serviceProvider.js';
 import { diagnoseTestResponse, pendingTestRequest } from '../../domain/testSignIns.js';
 import { AppError } from '../../lib/errors.js';
-import type { ApiDeps } from '../deps.js';
+import { type ApiDeps, samlOptions } from '../deps.js';
 import { localRedirectTarget, setSessionCookie, unreadableFormEncoding } from '../http.js';
 import { sendError } from '../middleware/errors.js';
 import { sendPage } from '../pages/layout.js';
@@ -63,13 +63,7 @@ async function readAcsForm(req: Request): Promise<Record<string, unknown>> {
 export function samlRouter(deps: ApiDeps): Router {
   const { database, config, connections, refusalAudit } = deps;
   const router = Router();
-  const spOptions = () => ({
-    db: database.db,
-    publicBaseUrl: config.publicBaseUrl,
-    clockSkewMs: config.samlClockSkewMs,
-    maxAssertionAgeMs: config.samlMaxAssertionAgeMs,
-    now: () => deps.clock.now(),
-  });
+  const spOptions = () => samlOptions(deps);
 
   /** Any connection on file, with or without its IdP side (the SP metadata is published from the onboarding's start). */
   async function recordOr404(id: string | undefined): Promise<ConnectionRecord> {
@@ -135,7 +129,7 @@ export function samlRouter(deps: ApiDeps): Router {
       // A response to a test sign-in gets its diagnosis, never a session (domain/testSignIns.ts).
       const testRequest = await pendingTestRequest(database.db, connection.id, body.SAMLResponse, deps.clock.now());
       if (testRequest) {
-        const report = await diagnoseTestResponse({ ...spOptions(), maxAssertionAgeMs: config.samlMaxAssertionAgeMs }, connection, {
+        const report = await diagnoseTestResponse(spOptions(), connection, {
           samlResponse: body.SAMLResponse,
           requestId: testRequest,
           traceId: req.traceId,

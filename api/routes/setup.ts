@@ -11,7 +11,7 @@ import { findOnboarding } from '../../domain/onboardings.js';
 import { type SetupLinkGrant, verifySetupToken } from '../../domain/setupLinks.js';
 import { connectionTestReports, startTestSignIn } from '../../domain/testSignIns.js';
 import { AppError } from '../../lib/errors.js';
-import type { ApiDeps } from '../deps.js';
+import { type ApiDeps, samlOptions } from '../deps.js';
 import { idpFormParser, submitIdpForm } from '../idpConfigForm.js';
 import { requireSameOrigin } from '../middleware/sameOrigin.js';
 import { idpSubmissionFromApiRequest } from '../onboardingRequests.js';
@@ -20,7 +20,7 @@ import { sendPage } from '../pages/layout.js';
 import { samlPostPage } from '../pages/samlPost.js';
 import { setupPage } from '../pages/setup.js';
 import { idpMetadataTypes } from '../schemas.js';
-import { temporalUnavailable } from './supportShared.js';
+import { temporalClient } from './supportShared.js';
 
 const notices: Record<string, string> = {
   idp_config: 'Thank you: we have your IdP’s details. Your support contact is told, and the next steps come by email.',
@@ -31,21 +31,9 @@ const isVendor = (value: unknown): value is IdpVendor => typeof value === 'strin
 export function setupRouter(deps: ApiDeps): Router {
   const { database, config, clock, approvalSecret } = deps;
   const router = Router();
-  const client = async () => {
-    try {
-      return (await deps.temporal()).client;
-    } catch {
-      throw temporalUnavailable();
-    }
-  };
+  const client = temporalClient(deps);
   const grantOf = (req: Request): Promise<SetupLinkGrant> =>
     verifySetupToken(database.db, String(req.params.token), approvalSecret, clock.now());
-  const spOptions = () => ({
-    db: database.db,
-    publicBaseUrl: config.publicBaseUrl,
-    clockSkewMs: config.samlClockSkewMs,
-    now: () => clock.now(),
-  });
   const pathOf = (req: Request) => `/setup/${encodeURIComponent(String(req.params.token))}`;
 
   async function showPage(req: Request, res: Response, grant: SetupLinkGrant, extra: { sent?: SentIdpForm; status?: number } = {}) {
@@ -108,7 +96,7 @@ export function setupRouter(deps: ApiDeps): Router {
     const connection = await findConnection(database.db, grant.connectionId);
     if (!connection)
       throw new AppError('connection_pending', 409, 'Give us your IdP’s details first: the test sign-in goes through your IdP.');
-    const started = await startTestSignIn(spOptions(), connection);
+    const started = await startTestSignIn(samlOptions(deps), connection);
     if (started.kind === 'post') return sendPage(res, samlPostPage(connection.ssoUrl, started.fields));
     res.redirect(303, started.url);
   });

@@ -17,7 +17,7 @@ import {
 } from '../../domain/liveConnections.js';
 import { startTestSignIn } from '../../domain/testSignIns.js';
 import { AppError } from '../../lib/errors.js';
-import type { ApiDeps } from '../deps.js';
+import { type ApiDeps, samlOptions } from '../deps.js';
 import type { FormProblem, FormState } from '../pages/forms.js';
 import { sendPage } from '../pages/layout.js';
 import { samlPostPage } from '../pages/samlPost.js';
@@ -193,10 +193,7 @@ export function supportConnectionsRouter(deps: ApiDeps): Router {
     const connection = await findConnection(database.db, connectionId(req));
     if (!connection)
       throw new AppError('connection_pending', 409, 'This connection has no IdP side yet: a test sign-in goes through the IdP.');
-    const started = await startTestSignIn(
-      { db: database.db, publicBaseUrl: config.publicBaseUrl, clockSkewMs: config.samlClockSkewMs, now: () => clock.now() },
-      connection,
-    );
+    const started = await startTestSignIn(samlOptions(deps), connection);
     if (started.kind === 'post') return sendPage(res, samlPostPage(connection.ssoUrl, started.fields));
     res.redirect(303, started.url);
   });

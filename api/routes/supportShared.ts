@@ -12,6 +12,15 @@ const onboardingIdPattern = idPattern('onboarding');
 export const temporalUnavailable = () =>
   new AppError('temporal_unavailable', 503, 'Temporal is not answering, and this page needs the workflow’s state. Try again shortly.');
 
+/** Temporal's client for a page, or the named 503 when Temporal does not answer. */
+export const temporalClient = (deps: Pick<ApiDeps, 'temporal'>) => async () => {
+  try {
+    return (await deps.temporal()).client;
+  } catch {
+    throw temporalUnavailable();
+  }
+};
+
 /**
  * What every support console router shares: the signed-in check (an unsigned browser gets the sign-in
  * form, which returns it here afterwards), the form body parser, Temporal's client, and the onboarding
@@ -30,13 +39,7 @@ export function supportConsole(deps: ApiDeps) {
   const form = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 });
   /** Forms that carry a document (IdP metadata, a certificate, a list of emails): bounded like the API's bodies. */
   const largeForm = express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 30 });
-  const client = async () => {
-    try {
-      return (await deps.temporal()).client;
-    } catch {
-      throw temporalUnavailable();
-    }
-  };
+  const client = temporalClient(deps);
   const onboardingId = (req: Request): string => {
     const id = String(req.params.id);
     if (!onboardingIdPattern.test(id)) throw new AppError('not_found', 404, `onboarding ${id} not found`);
